@@ -1,0 +1,108 @@
+import { EventEmitter } from "node:events";
+
+// mysql2 runs "commands" from a queue and hands each one the packets the server sends back. A
+// command is any object with execute(packet, connection) -> done; this one sends one replication
+// request and passes every reply packet's payload (copied: mysql2 reuses its packet buffer) on.
+
+/** The parts of mysql2's internal packet and connection objects a command uses. */
+type WirePacket = {
+  buffer: Buffer;
+  offset: number;
+  end: number;
+  isError(): boolean;
+  isEOF(): boolean;
+  asError(encoding?: string): Error;
+};
+type CoreConnection = {
+  _resetSequenceId(): void;
+  writePacket(p: OutgoingPacket): void;
+  clientEncoding?: string;
+  addCommand(cmd: unknown): unknown;
+};
+
+class OutgoingPacket {
+  readonly buffer: Buffer;
+  constructor(payload: Buffer) {
+    this.buffer = Buffer.concat([Buffer.alloc(4), payload]);
+  }
+  length() {
+    return this.buffer.length;
+  }
+  writeHeader(sequenceId: number) {
+    this.buffer.writeUIntLE(this.buffer.length - 4, 0, 3);
+    this.buffer[3] = sequenceId;
+  }
+}
+
+export type ReplicationReply = { kind: "packet"; payload: Buffer } | { kind: "eof" };
+
+class ReplicationCommand extends EventEmitter {
+  private started = false;
+  constructor(
+    private readonly request: Buffer,
+    private readonly onReply: (r: ReplicationReply) => boolean,
+    /** mysql2 calls this with network errors (connection lost, reset) while the command runs. */
+    readonly onResult: (err: Error) => void,
+  ) {
+    super();
+  }
+
+  execute(packet: WirePacket | null, connection: CoreConnection): boolean {
+    if (!this.started) {
+      this.started = true;
+      connection._resetSequenceId();
+      connection.writePacket(new OutgoingPacket(this.request));
+      return false;
+    }
+    if (!packet) return false;
+    if (packet.isError()) {
+      this.onResult(packet.asError(connection.clientEncoding));
+      return true;
+    }
+    if (packet.isEOF()) return this.onReply({ kind: "eof" });
+    return this.onReply({ kind: "packet", payload: Buffer.from(packet.buffer.subarray(packet.offset, packet.end)) });
+  }
+}
+
+/** Sends a request that the server answers with one OK (COM_REGISTER_SLAVE). */
+export function sendSimpleCommand(core: unknown, request: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cmd = new ReplicationCommand(
+      request,
+      () => {
+        resolve();
+        return true;
+      },
+      reject,
+    );
+    (core as CoreConnection).addCommand(cmd);
+  });
+}
+
+/**
+ * Sends a dump request and streams the reply: `onEvent` gets every event packet's payload (the
+ * leading OK byte stripped), until the server ends the stream (EOF), sends an error, or the
+ * connection drops. The promise settles then.
+ */
+export function streamCommand(core: unknown, request: Buffer, onEvent: (payload: Buffer) => void): Promise<"eof"> {
+  return new Promise((resolve, reject) => {
+    const cmd = new ReplicationCommand(
+      request,
+      (r) => {
+        if (r.kind === "eof") {
+          resolve("eof");
+          return true;
+        }
+        try {
+          onEvent(r.payload.subarray(1));
+        } catch (e) {
+          reject(e);
+          return true;
+        }
+        return false;
+      },
+      reject,
+    );
+    (core as CoreConnection).addCommand(cmd);
+  });
+}

@@ -1,0 +1,1 @@
+export const KIND_NAMES: Record<string, string> = { backup: "Backup", restore: "Restore", verify: "Verification", binlog: "Binlog archiving", prune: "Retention pruning", pitr: "Point-in-time restore" };

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { recordAudit, type Actor } from "../audit/record";
+import { hasRole, type Role } from "../auth/roles";
+import { db, parseJson } from "../db/client";
+import { DomainError, invalid, notFound } from "../errors";
+import { enqueueRun } from "../runs/enqueue-run";
+import { coverageSegments, planBackups } from "./catalog-segments";
+import { describeTarget, parseTarget, planPitr } from "./plan";
+
+const dbName = z.string().trim().min(1).max(64);
+
+export const startPitrInput = z.object({
+  /** the host whose backups and archived binlogs are used */
+  hostId: z.string().min(1),
+  targetHostId: z.string().min(1, "Choose the host to restore into."),
+  /** one of: a time (ISO 8601), a GTID, a FILE:POS */
+  until: z.string().trim().optional(),
+  untilGtid: z.string().trim().optional(),
+  untilPosition: z.string().trim().optional(),
+  /** source database -> target database; unmapped databases keep their names */
+  rename: z
+    .record(z.string(), z.string().trim().min(1, "Enter a database name.").max(64).regex(/^[^/\\.`]+$/, "A database name cannot contain / \\ . or `"))
+    .default({}),
+  /** restore (and replay) only these databases; empty = every database of the base backup */
+  databases: z.array(dbName).default([]),
+  dropExisting: z.boolean().default(false),
+  parallel: z.coerce.number().int().min(1).max(32).default(4),
+  /** log the restore (base and replay) in the target's binlog, so its replicas follow (default: not logged, when the account may) */
+  writeBinlog: z.boolean().default(false),
+  /** required when restoring over the source host's own databases: the host's name, typed */
+  confirm: z.string().optional(),
+  /** physical base backups: the command that starts the target server after its datadir is replaced */
+  startCommand: z.string().trim().max(500).optional(),
+});
+export type StartPitrInput = z.infer<typeof startPitrInput>;
+
+/**
+ * Queues a point-in-time restore after checking what can be checked now: the target parses, a
+ * backup connects to it through archived binlogs (the run plans again when it starts), the
+ * databases and renames fit that backup. Over the source host's own databases it needs an admin
+ * who typed the host's name, as a plain restore does; a physical base backup replaces the target's
+ * whole datadir and needs an admin too.
+ */
+export async function startPitr(opts: { input: z.input<typeof startPitrInput>; actor: Actor & { role?: Role } }) {
+  const v = startPitrInput.parse(opts.input);
+  const source = await db().host.findUnique({ where: { id: v.hostId } });
+  if (!source) throw notFound("Host", v.hostId);
+  const target = await db().host.findUnique({ where: { id: v.targetHostId } });
+  if (!target) throw invalid("targetHostId", "That host does not exist.");
+  const pitrTarget = parseTarget(v);
+  const plan = planPitr({ target: pitrTarget, backups: await planBackups(source.id), segments: await coverageSegments(source.id) });
+  const backup = await db().backup.findUnique({ where: { id: plan.backup.id } });
+  if (!backup) throw notFound("Backup", plan.backup.id);
+  const role = opts.actor.role ?? "viewer";
+  const physical = backup.format === "tar" || backup.format === "xbstream";
+
+  if (physical) {
+    if (!hasRole(role, "admin")) throw new DomainError("FORBIDDEN", `The base backup for ${describeTarget(pitrTarget)} is physical (${backup.format}): restoring it replaces ${target.name}'s whole datadir and needs an admin.`);
+    if ((v.confirm ?? "").trim() !== target.name) throw invalid("confirm", `This stops ${target.name} and replaces its datadir. Type the host name (${target.name}) to confirm.`);
+    if (!v.startCommand) throw invalid("startCommand", `Enter the command that starts ${target.name} after its datadir is replaced, e.g. systemctl start mariadb.`);
+    if (v.databases.length || Object.keys(v.rename).length) throw invalid("databases", "A physical base backup restores the whole server: databases and renames cannot be chosen.");
+  }
+
+  const inBackup = parseJson<string[]>(backup.databases, []);
+  const chosen = v.databases.length ? v.databases : inBackup;
+  if (!physical) {
+    const unknown = chosen.filter((d) => !inBackup.includes(d));
+    if (unknown.length) throw invalid("databases", `Not in backup ${backup.id} (the base for ${describeTarget(pitrTarget)}): ${unknown.join(", ")}. It holds ${inBackup.join(", ") || "no databases"}.`);
+    for (const k of Object.keys(v.rename)) if (!chosen.includes(k)) throw invalid("rename", `Cannot rename ${k}: it is not among the databases being restored.`);
+    const targetNames = chosen.map((d) => v.rename[d] ?? d);
+    const dup = targetNames.find((n, i) => targetNames.indexOf(n) !== i);
+    if (dup) throw invalid("rename", `Two databases would be restored as ${dup}.`);
+  }
+
+  const overOriginal = !physical && target.id === source.id && chosen.some((d) => (v.rename[d] ?? d) === d);
+  if (overOriginal) {
+    if (!hasRole(role, "admin")) {
+      throw new DomainError("FORBIDDEN", `Restoring over ${target.name}'s own databases needs an admin. Restore under new names (e.g. ${chosen[0]} -> ${chosen[0]}_pitr) or to another host.`);
+    }
+    if ((v.confirm ?? "").trim() !== target.name) {
+      throw invalid("confirm", `This overwrites ${chosen.filter((d) => (v.rename[d] ?? d) === d).join(", ")} on ${target.name}. Type the host name (${target.name}) to confirm.`);
+    }
+    if (!v.dropExisting) throw invalid("dropExisting", "Restoring over the original databases replaces them: tick 'replace existing databases'.");
+  }
+
+  const run = await enqueueRun({
+    kind: "pitr",
+    hostId: target.id,
+    backupId: backup.id,
+    params: { ...v, overOriginal, physical },
+    createdById: "id" in opts.actor ? opts.actor.id : null,
+    maxAttempts: 1, // the target may have been partly written: never retried on its own
+  });
+  await recordAudit(opts.actor, physical ? "pitr.start-physical-in-place" : overOriginal ? "pitr.start-over-original" : "pitr.start", { type: "run", id: run.id }, {
+    from: source.name,
+    to: target.name,
+    target: describeTarget(pitrTarget),
+    backup: backup.id,
+    databases: chosen,
+    rename: v.rename,
+  });
+  return run;
+}

@@ -1,0 +1,2 @@
+// The logical engine: load side.
+export { restoreLogicalSet, type RestoreLogicalOptions, type RestoreLogicalResult } from "./restore-set";

@@ -1,0 +1,6 @@
+import type { LogLevel } from "../engines/types";
+import { db } from "../db/client";
+
+export async function appendRunLog(runId: string, level: LogLevel, message: string) {
+  await db().runLog.create({ data: { runId, level, message: message.slice(0, 4000) } });
+}

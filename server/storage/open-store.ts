@@ -1,0 +1,38 @@
+import type { StorageTarget } from "../db/generated/client";
+import { db } from "../db/client";
+import { notFound } from "../errors";
+import { unseal } from "../secrets/seal";
+import { LocalStore } from "./local-store";
+import type { ObjectStore } from "./object-store";
+import { S3Store } from "./s3-store";
+
+export const storageSecretContext = (targetId: string) => `storage:${targetId}:secret`;
+
+/** An ObjectStore for a stored target, with its secret decrypted. */
+export function openStore(t: StorageTarget): ObjectStore {
+  if (t.kind === "local") return new LocalStore(t.path!);
+  return new S3Store({
+    endpoint: t.endpoint,
+    region: t.region,
+    bucket: t.bucket!,
+    prefix: t.prefix,
+    forcePathStyle: t.forcePathStyle,
+    accessKeyId: t.accessKeyId,
+    secretAccessKey: t.secretEnc ? unseal(t.secretEnc, storageSecretContext(t.id)) : null,
+    sse: t.sse as "none" | "AES256" | "aws:kms",
+    kmsKeyId: t.kmsKeyId,
+    partSize: t.partSize,
+    workers: t.workers,
+  });
+}
+
+export async function loadTarget(targetId: string): Promise<StorageTarget> {
+  const t = await db().storageTarget.findUnique({ where: { id: targetId } });
+  if (!t) throw notFound("Storage target", targetId);
+  return t;
+}
+
+export async function openTargetStore(targetId: string): Promise<{ target: StorageTarget; store: ObjectStore }> {
+  const target = await loadTarget(targetId);
+  return { target, store: openStore(target) };
+}

@@ -1,0 +1,103 @@
+import { recordAudit } from "../audit/record";
+import { BackupSetReader } from "../artifact/backup-set-reader";
+import { db } from "../db/client";
+import { DomainError, errorMessage } from "../errors";
+import { hostAddress } from "../hosts/host-address";
+import { loadEncryptionKey } from "../keys/manage-keys";
+import type { RunKind } from "../runner/run-kinds";
+import { openTargetStore } from "../storage/open-store";
+import type { Check } from "./checks";
+import { runDrill } from "./drill";
+import { verifyBackupSet } from "./verify-set";
+
+export type VerifyParams = { backupId?: string; policyId?: string; hostId?: string; mode?: "latest" | "drill"; verificationHostId?: string | null; objectsOnly?: boolean };
+
+/** Runs a PITR drill for a host and records it as a "drill" verification of the newer backup. */
+async function drillAndRecord(ctx: Parameters<NonNullable<RunKind<VerifyParams>["execute"]>>[0], hostId: string, required: boolean) {
+  const d = await runDrill(ctx, { hostId });
+  if (!d.possible) {
+    ctx.log(required ? "error" : "info", `No point-in-time drill: ${d.reason}.`);
+    if (required) throw new DomainError("PRECONDITION", `A point-in-time drill is not possible for this host: ${d.reason}. It needs two backups and archived binlogs between them.`);
+    return null;
+  }
+  const passed = d.checks.length > 0 && d.checks.every((c) => c.ok);
+  await db().$transaction(async (tx) => {
+    await tx.verification.create({ data: { backupId: d.newerBackupId!, runId: ctx.run.id, kind: "drill", result: passed ? "passed" : "failed", checks: JSON.stringify(d.checks), durationMs: d.durationMs } });
+    if (!passed) await tx.backup.update({ where: { id: d.newerBackupId! }, data: { verifyState: "failed", verifiedAt: new Date() } });
+    await recordAudit({ system: "runner" }, passed ? "drill.passed" : "drill.failed", { type: "host", id: hostId }, { run: ctx.run.id, older: d.olderBackupId, newer: d.newerBackupId }, tx);
+  });
+  for (const c of d.checks) ctx.log(c.ok ? "info" : "error", `${c.ok ? "✓" : "✗"} ${c.name} (${c.ms} ms): ${c.detail}`);
+  return { passed, checks: d.checks, durationMs: d.durationMs, newer: d.newerBackupId, older: d.olderBackupId };
+}
+
+/** The backup a verify run is about: the one named, or the newest of the policy. */
+async function resolveBackup(p: VerifyParams) {
+  if (p.backupId) return db().backup.findUnique({ where: { id: p.backupId } });
+  if (p.policyId) return db().backup.findFirst({ where: { policyId: p.policyId, state: "complete" }, orderBy: { finishedAt: "desc" } });
+  return null;
+}
+
+/**
+ * The "verify" run: restores a backup into a throwaway server (or a verification host) and checks it,
+ * recording a Verification with every check. A failed check fails the run (so it is notified) and
+ * flags the backup everywhere it is shown.
+ */
+export const verifyRunKind: RunKind<VerifyParams> = {
+  kind: "verify",
+  async execute(ctx) {
+    if (ctx.params.mode === "drill") {
+      const hostId = ctx.params.hostId ?? ctx.run.hostId;
+      if (!hostId) throw new DomainError("INVALID", "A drill needs a host.");
+      const d = (await drillAndRecord(ctx, hostId, true))!;
+      if (!d.passed) throw new DomainError("INVALID", `Point-in-time drill failed: ${d.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join(" | ")}`);
+      return { drill: d };
+    }
+    const backup = await resolveBackup(ctx.params);
+    if (!backup || backup.state !== "complete") {
+      if (ctx.params.policyId && !ctx.params.backupId) {
+        ctx.log("warn", "The policy has no backup to verify yet.");
+        return { skipped: "no backup yet" };
+      }
+      throw new DomainError("NOT_FOUND", `Backup ${ctx.params.backupId} no longer exists.`);
+    }
+    await db().run.update({ where: { id: ctx.run.id }, data: { backupId: backup.id } });
+    const { store } = await openTargetStore(backup.targetId);
+    const checks: Check[] = [];
+    let result: Awaited<ReturnType<typeof verifyBackupSet>> | null = null;
+    const t0 = Date.now();
+    try {
+      const key = backup.encryptionKeyId ? await loadEncryptionKey(backup.encryptionKeyId) : null;
+      const reader = await BackupSetReader.open(store, backup.location, key);
+      const vh = ctx.params.verificationHostId ? await db().host.findUnique({ where: { id: ctx.params.verificationHostId } }) : null;
+      if (ctx.params.verificationHostId && !vh?.isVerificationHost) throw new DomainError("PRECONDITION", "The chosen host is not marked as a verification host.");
+      ctx.log("info", `Verifying backup ${backup.id} (${reader.manifest.layout}, ${reader.manifest.objects.length} objects) by restoring it into ${vh ? `verification host ${vh.name}` : "a sandbox server"}.`);
+      result = await verifyBackupSet(ctx, { reader, manifestSha256: backup.manifestSha256, verificationHost: vh ? hostAddress(vh) : null, objectsOnly: ctx.params.objectsOnly });
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      // opening the set failed (manifest missing or unreadable, wrong key): that is a failed verification
+      checks.push({ name: "open", ok: false, detail: errorMessage(e), ms: Date.now() - t0 });
+    }
+    const all = result?.checks ?? checks;
+    const passed = !!result?.passed && all.length > 0;
+    const v = await db().$transaction(async (tx) => {
+      const row = await tx.verification.create({
+        data: { backupId: backup.id, runId: ctx.run.id, kind: "restore", result: passed ? "passed" : "failed", checks: JSON.stringify(all), durationMs: result?.durationMs ?? Date.now() - t0 },
+      });
+      await tx.backup.update({ where: { id: backup.id }, data: { verifyState: passed ? "verified" : "failed", verifiedAt: new Date() } });
+      await recordAudit({ system: "runner" }, passed ? "verify.passed" : "verify.failed", { type: "backup", id: backup.id }, { run: ctx.run.id, failed: all.filter((c) => !c.ok).map((c) => c.name) }, tx);
+      return row;
+    });
+    for (const c of all) ctx.log(c.ok ? "info" : "error", `${c.ok ? (c.skipped ? "–" : "✓") : "✗"} ${c.name} (${c.ms} ms): ${c.detail}`);
+    if (!passed) {
+      const failed = all.filter((c) => !c.ok);
+      throw new DomainError("INVALID", `Verification of backup ${backup.id} failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(" | ")}`);
+    }
+    // scheduled verifications also drill point-in-time recovery when the host's archive allows it
+    let drill = null;
+    if (ctx.params.mode === "latest" && ctx.run.hostId && (await db().binlogSegment.count({ where: { hostId: ctx.run.hostId } }))) {
+      drill = await drillAndRecord(ctx, ctx.run.hostId, false);
+      if (drill && !drill.passed) throw new DomainError("INVALID", `The restore verification passed, but the point-in-time drill failed: ${drill.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join(" | ")}`);
+    }
+    return { verificationId: v.id, backupId: backup.id, passed, restoreMs: result?.restoreMs ?? null, durationMs: v.durationMs, drill };
+  },
+};
