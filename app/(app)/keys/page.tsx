@@ -1,0 +1,89 @@
+"use client";
+import { useState } from "react";
+import { useUser } from "@/components/shell/user-context";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Field, Input } from "@/components/ui/field";
+import { PageHeader } from "@/components/ui/page-header";
+import { QueryState } from "@/components/ui/query-state";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { formErrors } from "@/lib/errors";
+import { trpc } from "@/lib/trpc";
+
+export default function KeysPage() {
+  const { can } = useUser();
+  const utils = trpc.useUtils();
+  const q = trpc.keys.list.useQuery();
+  const [name, setName] = useState("");
+  const create = trpc.keys.create.useMutation({ onSuccess: () => (setName(""), utils.keys.list.invalidate()) });
+  const exp = trpc.keys.export.useMutation();
+  const { message, fields } = formErrors(create.error);
+  return (
+    <>
+      <PageHeader title="Encryption keys" description="Keys for client-side backup encryption (AES-256-GCM). They are stored sealed in the catalog; export each one and keep it offline: without it, its backups cannot be restored." />
+      {can("admin") && (
+        <form
+          className="mb-4 flex items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ name });
+          }}
+        >
+          <Field label="New key" htmlFor="key-name" error={fields.name}>
+            <Input id="key-name" placeholder="prod-2026" value={name} onChange={(e) => setName(e.target.value)} />
+          </Field>
+          <Button type="submit" loading={create.isPending}>
+            Generate key
+          </Button>
+        </form>
+      )}
+      {message && !fields.name && <Alert tone="error" className="mb-4">{message}</Alert>}
+      {exp.data && (
+        <Alert tone="warning" title={`Key ${exp.data.name} (${exp.data.keyId})`} className="mb-4">
+          <p>Store this where the catalog is not: with it, `dbbackup restore --encryption-key-file` can decrypt these backups without dbbackup's catalog.</p>
+          <code className="mt-2 block break-all rounded bg-slate-900 px-2 py-1 text-xs text-slate-100" data-testid="exported-key">
+            {exp.data.hex}
+          </code>
+        </Alert>
+      )}
+      <Card>
+        <QueryState query={q}>
+          {(keys) =>
+            keys.length === 0 ? (
+              <EmptyState title="No encryption keys">Backups can be encrypted once an admin generates a key.</EmptyState>
+            ) : (
+              <Table>
+                <THead>
+                  <Th>Name</Th>
+                  <Th>Key id</Th>
+                  <Th>Backups</Th>
+                  <Th>Created</Th>
+                  <Th />
+                </THead>
+                <TBody>
+                  {keys.map((k) => (
+                    <Tr key={k.id}>
+                      <Td className="font-medium">{k.name}</Td>
+                      <Td className="font-mono text-xs">{k.keyId}</Td>
+                      <Td>{k.backups}</Td>
+                      <Td className="text-xs">{new Date(k.createdAt).toLocaleString()}</Td>
+                      <Td className="text-right">
+                        {can("admin") && (
+                          <Button size="sm" variant="secondary" loading={exp.isPending} onClick={() => exp.mutate({ id: k.id })}>
+                            Export
+                          </Button>
+                        )}
+                      </Td>
+                    </Tr>
+                  ))}
+                </TBody>
+              </Table>
+            )
+          }
+        </QueryState>
+      </Card>
+    </>
+  );
+}

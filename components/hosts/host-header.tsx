@@ -1,0 +1,114 @@
+"use client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { BackupNowDialog } from "@/components/backups/backup-now-dialog";
+import { useUser } from "@/components/shell/user-context";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button, ButtonLink } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
+import { PageHeader } from "@/components/ui/page-header";
+import { Tabs } from "@/components/ui/tabs";
+import { trpc, type RouterOutputs } from "@/lib/trpc";
+import { EnvironmentBadge } from "./host-status";
+
+type Host = RouterOutputs["hosts"]["get"];
+
+/** The header every host page shares: name, badges, actions, tabs. */
+export function HostHeader({ host, tab }: { host: Host; tab: "overview" | "backups" | "runs" | "timeline" }) {
+  const { can } = useUser();
+  const router = useRouter();
+  const utils = trpc.useUtils();
+  const introspect = trpc.hosts.introspect.useMutation({ onSuccess: () => utils.hosts.get.invalidate({ id: host.id }) });
+  const del = trpc.hosts.delete.useMutation({
+    onSuccess: async () => {
+      await utils.hosts.list.invalidate();
+      router.push("/hosts");
+    },
+  });
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [backingUp, setBackingUp] = useState(false);
+  const base = `/hosts/${host.id}`;
+  return (
+    <>
+      <PageHeader
+        breadcrumb={<Link href="/hosts">Hosts</Link>}
+        title={
+          <span className="flex items-center gap-2">
+            {host.name} <EnvironmentBadge env={host.environment} />
+            {host.isVerificationHost && <Badge tone="violet">verification host</Badge>}
+          </span>
+        }
+        description={
+          <span className="font-mono text-xs">
+            {host.user ? `${host.user}@` : ""}
+            {host.socket ?? `${host.host}:${host.port}`} · TLS {host.tlsMode}
+          </span>
+        }
+        actions={
+          <>
+            {can("operator") && <Button onClick={() => setBackingUp(true)}>Back up now</Button>}
+            {can("operator") && (
+              <Button variant="secondary" loading={introspect.isPending} onClick={() => introspect.mutate({ id: host.id })}>
+                Refresh introspection
+              </Button>
+            )}
+            {can("admin") && (
+              <ButtonLink variant="secondary" href={`${base}/edit`}>
+                Edit
+              </ButtonLink>
+            )}
+            {can("admin") && (
+              <Button variant="ghost" onClick={() => setConfirmDelete(true)}>
+                Delete
+              </Button>
+            )}
+          </>
+        }
+      />
+      {introspect.data && !introspect.data.result.ok && (
+        <Alert tone="error" title="Introspection failed" className="mb-4">
+          <span data-testid="introspection-error">{introspect.data.result.message}</span>
+        </Alert>
+      )}
+      {introspect.error && (
+        <Alert tone="error" className="mb-4">
+          {introspect.error.message}
+        </Alert>
+      )}
+      <Tabs
+        active={tab}
+        tabs={[
+          { key: "overview", label: "Overview", href: base },
+          { key: "backups", label: "Backups", href: `${base}/backups` },
+          { key: "timeline", label: "Point-in-time recovery", href: `${base}/timeline` },
+          { key: "runs", label: "Runs", href: `${base}/runs` },
+        ]}
+      />
+      <BackupNowDialog host={host} open={backingUp} onClose={() => setBackingUp(false)} />
+      <Dialog
+        open={confirmDelete}
+        onClose={() => setConfirmDelete(false)}
+        title={`Delete ${host.name}?`}
+        footer={
+          <>
+            <Button variant="secondary" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </Button>
+            <Button variant="danger" loading={del.isPending} onClick={() => del.mutate({ id: host.id })}>
+              Delete host
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm text-slate-600">The host is removed from dbbackup. Nothing on the server changes. Hosts with backups or policies cannot be deleted.</p>
+        {del.error && (
+          <Alert tone="error" className="mt-3">
+            {del.error.message}
+          </Alert>
+        )}
+      </Dialog>
+    </>
+  );
+}
