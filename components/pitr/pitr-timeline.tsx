@@ -118,7 +118,7 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
           </defs>
           {/* recoverable windows */}
           {data.windows.map((w, i) => (
-            <rect key={`w${i}`} x={clampX(x(w.from))} y={30} width={Math.max(1, clampX(x(w.to)) - clampX(x(w.from)))} height={72} className="fill-emerald-50" />
+            <rect key={`w${i}`} data-testid="recoverable-window" x={clampX(x(w.from))} y={30} width={Math.max(1, clampX(x(w.to)) - clampX(x(w.from)))} height={72} className="fill-emerald-50" />
           ))}
           {/* axis */}
           <line x1={padL} x2={W - padR} y1={112} y2={112} className="stroke-slate-300" />

@@ -53,9 +53,12 @@ test("the timeline shows a base backup and live binlog coverage, and a restore t
   await expect(page.getByTestId("coverage-range").first()).toBeVisible();
   await expect(page.getByTestId("recoverable-words")).toContainText("recoverable from");
   await expect(page.getByTestId("archiver-lag")).toBeVisible();
-  // hovering inside the covered stretch shows what a restore to that moment would use
-  const range = (await page.getByTestId("coverage-range").first().boundingBox())!;
-  await page.mouse.move(range.x + range.width * 0.8, range.y + range.height / 2);
+  // hovering inside the recoverable window (after the base backup, within archived coverage)
+  // shows what a restore to that moment would use. The coverage bar itself can start long before
+  // the backup (the archiver ships the server's older binlogs too), so aim at the window.
+  const windowBox = (await page.getByTestId("recoverable-window").last().boundingBox())!;
+  const band = (await page.getByTestId("coverage-range").first().boundingBox())!;
+  await page.mouse.move(windowBox.x + windowBox.width * 0.6, band.y + band.height / 2);
   await expect(page.getByTestId("timeline-tooltip")).toContainText("Restore backup");
   await expect(page.getByTestId("timeline-tooltip")).toContainText("Click to restore to this point");
   await page.screenshot({ path: "test-results/screens/timeline.png", fullPage: true });
