@@ -41,8 +41,28 @@ export async function serverPosition(sb: Sandbox): Promise<{ file: string; posit
   return { file: r!.File, position: Number(r!.Position) };
 }
 
+/**
+ * MariaDB writes a BINLOG_CHECKPOINT event naming the current file about a second after a rotation
+ * (once InnoDB has made the older file's commits durable). It lands after whatever was written in
+ * the meantime, moving the server's position past the last transaction, so a test that compares
+ * exact positions waits for it first.
+ */
+export async function waitBinlogCheckpoint(sb: Sandbox, timeoutMs = 30_000) {
+  await waitFor(
+    "the server to write the binlog checkpoint of its current file",
+    async () => {
+      const { file } = await serverPosition(sb);
+      const events = await sb.sql<{ Event_type: string; Info: string }>(`SHOW BINLOG EVENTS IN '${file}'`);
+      return events.filter((e) => e.Event_type === "Binlog_checkpoint").pop()?.Info === file;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
 /** Waits until the archive's durable position equals the server's and stays there for a moment. */
 export async function waitCaughtUp(sb: Sandbox, status: () => ArchiverStatus | null, timeoutMs = 60_000) {
+  await waitBinlogCheckpoint(sb, timeoutMs);
   let stableSince = 0;
   await waitFor(
     "the archiver to catch up with the server",
@@ -52,7 +72,7 @@ export async function waitCaughtUp(sb: Sandbox, status: () => ArchiverStatus | n
       const same = !!s && s.file === p.file && s.position === p.position;
       if (!same) stableSince = 0;
       else if (!stableSince) stableSince = Date.now();
-      // the server writes BINLOG_CHECKPOINT events shortly after a rotation: wait for quiet
+      // and nothing else trails in: wait for quiet
       return same && Date.now() - stableSince > 700;
     },
     timeoutMs,

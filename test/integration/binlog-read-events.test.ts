@@ -10,7 +10,7 @@ import { readEvents } from "../../server/binlog/read-events";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import { LocalStore } from "../../server/storage/local-store";
 import { useMariaDB } from "../helpers/mariadb";
-import { extractArchivedFile, serverPosition, testContext, waitCaughtUp, waitFor } from "../helpers/binlog";
+import { extractArchivedFile, serverPosition, testContext, waitBinlogCheckpoint, waitCaughtUp, waitFor } from "../helpers/binlog";
 
 /** What the workload committed, as the server reported right after each commit. */
 type Expected = { kind: "transaction" | "statement"; file: string; endPosition: number; gtid: string; commitTimestamp: number; beginTimestamp: number; tables: string[]; sql?: RegExp };
@@ -35,6 +35,7 @@ beforeAll(async () => {
   const run = runArchiver(testContext(ac.signal), { server: sb.address(), dir: path.join(work, "dir"), store, storePrefix: "a/", start: "current", heartbeatSeconds: 1, onStatus: (s) => (status = s) });
   await waitFor("streaming", () => status?.state === "streaming");
 
+  await waitBinlogCheckpoint(sb);
   const c = await sb.connect();
   const step = async (sql: string, e: Omit<Expected, "file" | "endPosition" | "gtid">) => {
     await c.query(sql);
@@ -58,6 +59,9 @@ beforeAll(async () => {
   const values = Array.from({ length: 400 }, (_, i) => `(${100 + i}, REPEAT('v', 150))`).join(",");
   await step(`SET timestamp=${T + 30}; INSERT INTO r.a VALUES ${values}`, { kind: "transaction", commitTimestamp: T + 30, beginTimestamp: T + 30, tables: ["r.a"] });
   await c.query("FLUSH BINARY LOGS");
+  // the new file's own checkpoint event must come before the next step, or it would sit between
+  // that step's commit and the position the server reports after it
+  await waitBinlogCheckpoint(sb);
   await step(`SET timestamp=${T + 40}; ALTER TABLE r.a ADD COLUMN w INT`, { kind: "statement", commitTimestamp: T + 40, beginTimestamp: T + 40, tables: [], sql: /^ALTER TABLE r\.a ADD COLUMN w INT$/ });
   await step(`SET timestamp=${T + 50}; BEGIN; UPDATE r.a SET w = 1 WHERE id < 150; SET timestamp=${T + 51}; DELETE FROM r.a WHERE id = 2; SET timestamp=${T + 52}; COMMIT`, {
     kind: "transaction",

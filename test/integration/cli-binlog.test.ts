@@ -11,7 +11,7 @@ import { listArchivedSegments } from "../../server/binlog";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { LocalStore } from "../../server/storage/local-store";
 import { lastLine, startCli, type RunningCli } from "../fixtures/cli/run-cli";
-import { compareArchiveWithServer, serverPosition, setupWorkloadSchema, waitFor } from "../helpers/binlog";
+import { compareArchiveWithServer, serverPosition, setupWorkloadSchema, waitBinlogCheckpoint, waitFor } from "../helpers/binlog";
 
 let sb: Sandbox;
 let work: string;
@@ -42,6 +42,9 @@ function lastStatus(run: RunningCli): { state: string; file: string | null; posi
 
 /** Waits until the running archiver's durable position is the server's. */
 async function caughtUp(run: RunningCli) {
+  // after a rotation the server appends a checkpoint event about a second later: wait for it, or
+  // the archive could stop just before it and differ from the server's file
+  await waitBinlogCheckpoint(sb);
   await waitFor(
     "binlog-stream to catch up with the server",
     async () => {
