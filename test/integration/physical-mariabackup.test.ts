@@ -43,15 +43,26 @@ afterAll(async () => {
 
 const bk = () => ({ ...source.address(), user: "bk", password: PASSWORD });
 
-/** Command lines of running mariadb-backup processes started by this engine. */
+/**
+ * Command lines of running mariadb-backup processes this engine started against this file's source
+ * server. Other test files back up their own servers with the same engine at the same time, so the
+ * source's datadir is what tells ours apart.
+ */
 async function toolProcesses(): Promise<string[]> {
   const out: string[] = [];
   for (const pid of await fs.readdir("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
-    const cmd = await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes("--defaults-file=") && cmd.includes("dbbackup-xb-")) out.push(cmd.replace(/\0/g, " "));
+    const argv = (await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (argv.some((a) => a.startsWith("--datadir=") && path.resolve(a.slice("--datadir=".length)) === path.resolve(source.datadir)) && argv.some((a) => a.startsWith("--defaults-file=") && a.includes("dbbackup-xb-"))) out.push(argv.join(" ").trim());
   }
   return out;
+}
+/** The engine's temporary directories (where the tool's defaults file was) that still exist. */
+async function leftTempDirs(cmdlines: string[]): Promise<string[]> {
+  const dirs = new Set(cmdlines.map((c) => /--defaults-file=(\S+)/.exec(c)?.[1]).filter((f): f is string => !!f).map((f) => path.dirname(f)));
+  const left: string[] = [];
+  for (const d of dirs) if (await fs.stat(d).then(() => true, () => false)) left.push(d);
+  return left;
 }
 /** Polls the process table while a backup runs, collecting the tool's command lines. */
 function watchToolProcesses() {
@@ -77,9 +88,6 @@ function watchToolProcesses() {
       return [...seen];
     },
   };
-}
-async function tempDirs(): Promise<string[]> {
-  return (await fs.readdir(os.tmpdir())).filter((n) => n.startsWith("dbbackup-xb-"));
 }
 
 describe("mariabackup engine", () => {
@@ -110,7 +118,7 @@ describe("mariabackup engine", () => {
     expect(cmdlines.length).toBeGreaterThan(0);
     expect(cmdlines.join("\n")).not.toContain(PASSWORD.slice(0, 6));
     expect([...watch.modes]).toEqual([0o600]);
-    expect(await tempDirs()).toEqual([]);
+    expect(await leftTempDirs(cmdlines)).toEqual([]);
 
     const reader = await BackupSetReader.open(store, "source/b-mb1/", key);
     const t0 = Date.now();
@@ -150,12 +158,12 @@ describe("mariabackup engine", () => {
       if ((p.bytesDone ?? 0) > 8 * 1024 * 1024 && !c.signal.aborted) c.controller.abort(new Error("cancelled by the test"));
     });
     const err = await runBackup({ engine, ctx, sb: source, store, prefix: "source/b-mbcancel/", encoding: { compression: "zstd", key: null } }).catch((e) => e);
-    const seenPid = (await watch.stop()).length > 0;
-    expect(seenPid).toBe(true);
+    const seen = await watch.stop();
+    expect(seen.length).toBeGreaterThan(0);
     expect(err).toBeInstanceOf(Error);
     expect(String(err.message)).toMatch(/cancelled by the test/);
     expect(await toolProcesses()).toEqual([]);
-    expect(await tempDirs()).toEqual([]);
+    expect(await leftTempDirs(seen)).toEqual([]);
     await err.set.abort(err);
     expect(await collect(store.list("source/b-mbcancel/"))).toEqual([]);
     // the server is unharmed: no backup stage left open
