@@ -7,7 +7,7 @@ import type { ArchiverStatus } from "../../server/binlog/archiver-types";
 import { ReplicaSession } from "../../server/binlog/replica-session";
 import { LocalStore } from "../../server/storage/local-store";
 import { useMariaDB } from "../helpers/mariadb";
-import { serverPosition, testContext, waitFor } from "../helpers/binlog";
+import { serverPosition, testContext, waitBinlogCheckpoint, waitFor } from "../helpers/binlog";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -24,6 +24,9 @@ await sb.sql("CREATE DATABASE e; CREATE TABLE e.t (id INT PRIMARY KEY AUTO_INCRE
 
 async function rotateWithWrites(n: number) {
   for (let i = 0; i < n; i++) await sb.sql("INSERT INTO e.t (v) VALUES (1); FLUSH BINARY LOGS;");
+  // the new file's own checkpoint event follows about a second later; let it land now, not in
+  // the middle of the next test
+  await waitBinlogCheckpoint(sb);
 }
 
 describe("binlog archiver failures a DBA must act on", () => {
@@ -80,8 +83,11 @@ describe("binlog archiver failures a DBA must act on", () => {
     let status: ArchiverStatus | null = null;
     const run = runArchiver(testContext(ac.signal), { server: sb.address(), dir, store, start: "current", heartbeatSeconds: 1, onStatus: (s) => (status = s) });
     await sb.sql("INSERT INTO e.t (v) VALUES (2)");
-    const target = await serverPosition(sb);
-    await waitFor("the archiver to catch up", () => status?.position === target.position && status.file === target.file);
+    // the server's position is read on every poll: anything it writes after the insert moves it on
+    await waitFor("the archiver to catch up", async () => {
+      const p = await serverPosition(sb);
+      return status?.position === p.position && status.file === p.file;
+    });
     ac.abort();
     const { stoppedAt } = await run;
 
