@@ -11,6 +11,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
+# bundle the CLI once, so `docker exec ... bin/dbbackup` starts without tsx
+RUN bin/dbbackup --help >/dev/null
 
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 DBBACKUP_DATA_DIR=/data PORT=3000
 VOLUME ["/data"]

@@ -102,7 +102,7 @@ async function bench(args: BenchArgs): Promise<Report> {
 
   const idle = await start(DBBACKUP, ["--help"], { label: "dbbackup --help" }).done;
   ctx.notes.push(
-    `Peak RSS of our commands includes the CLI's fixed cost: \`bin/dbbackup --help\` alone peaks at ${idle.rss.mainPeakMb ?? "?"} MB (Node, tsx, the modules it loads).`,
+    `Peak RSS of our commands includes the CLI's fixed cost: \`bin/dbbackup --help\` alone peaks at ${idle.rss.mainPeakMb ?? "?"} MB (Node and the modules it loads).`,
     "Each line ran once; on a 2-core machine shared with other work, repeat runs vary by 10-20%. The load average above tells how busy it was.",
     "Our tools run as `bin/dbbackup` (TypeScript through tsx): the wall time includes about 1-2 s of start-up; `in-process` in the notes is the command's own duration.",
     "Restores write the binlog on every target (ours by default, `mariadb <` by default, myloader with -e), with the same server settings: " +
