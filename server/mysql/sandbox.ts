@@ -47,6 +47,9 @@ export class Sandbox {
   get socket() {
     return path.join(this.dir, "mysqld.sock");
   }
+  get tmpdir() {
+    return path.join(this.dir, "tmp");
+  }
   get errorLog() {
     return path.join(this.dir, "error.log");
   }
@@ -90,6 +93,11 @@ export class Sandbox {
       `--server-id=${this.serverId}`,
       `--log-error=${this.errorLog}`,
       `--pid-file=${path.join(this.dir, "mysqld.pid")}`,
+      // its own tmpdir: at start-up mariadbd deletes every "#sql*" file in its tmpdir as left over
+      // from a crash, and with the default /tmp those are the live internal temporary tables of
+      // every other server on the machine using /tmp (Debian's default), which then fail queries
+      // or crash
+      `--tmpdir=${this.tmpdir}`,
       "--skip-name-resolve",
       "--innodb-buffer-pool-size=128M",
       "--innodb-log-file-size=64M",
@@ -99,6 +107,7 @@ export class Sandbox {
       ...(process.getuid?.() === 0 ? ["--user=root"] : []),
       ...this.args,
     ];
+    await fsp.mkdir(this.tmpdir, { recursive: true });
     const child = spawn(mariadbd, args, { stdio: ["ignore", "ignore", "pipe"], detached: false });
     this.child = child;
     let stderr = "";
@@ -176,13 +185,21 @@ async function templateDatadir(): Promise<string> {
     if (fs.existsSync(path.join(dir, ".ready"))) return dir;
     const tmp = `${dir}.tmp-${process.pid}-${crypto.randomBytes(3).toString("hex")}`;
     await fsp.mkdir(tmp, { recursive: true });
-    await execFileP(installDb, [
-      "--no-defaults",
-      `--datadir=${tmp}`,
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      ...(process.getuid?.() === 0 ? ["--user=root"] : []),
-    ]);
+    // the bootstrap server cleans its tmpdir of "#sql*" files too: give it its own (see start())
+    const bootstrapTmp = `${tmp}-tmpdir`;
+    await fsp.mkdir(bootstrapTmp, { recursive: true });
+    try {
+      await execFileP(installDb, [
+        "--no-defaults",
+        `--datadir=${tmp}`,
+        "--auth-root-authentication-method=normal",
+        "--skip-test-db",
+        ...(process.getuid?.() === 0 ? ["--user=root"] : []),
+        `--tmpdir=${bootstrapTmp}`,
+      ]);
+    } finally {
+      await fsp.rm(bootstrapTmp, { recursive: true, force: true });
+    }
     await fsp.writeFile(path.join(tmp, ".ready"), stdout);
     try {
       await fsp.rename(tmp, dir);
