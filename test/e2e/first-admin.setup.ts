@@ -29,8 +29,14 @@ test("first visit asks for the first admin, then signs in; logout and login work
 
   // logout, then a wrong password is refused, then the right one signs in
   await page.goto("/");
+  const signedOut = page.waitForResponse((r) => r.url().includes("/api/auth/signout") && r.request().method() === "POST");
   await page.getByRole("button", { name: "Sign out" }).click();
+  expect((await signedOut).ok()).toBe(true);
   await expect(page).toHaveURL(/\/login/);
+  // sign-out ends with a full navigation to /login that can land after the URL already reads
+  // /login (a slow machine saw it wipe the filled form): start from a load of our own
+  await page.goto("/login");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
   await page.getByLabel("Email").fill(ADMIN.email);
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
