@@ -19,6 +19,11 @@ import { DomainError } from "../errors";
 import type { ObjectStore, ObjectUpload, StoredObject, WriteOptions } from "./object-store";
 import { explainS3Error } from "./s3-errors";
 
+/** The x-amz-checksum-sha256 of a body: S3 recomputes it and refuses the request on a mismatch. */
+function sha256Base64(body: Buffer): string {
+  return crypto.createHash("sha256").update(body).digest("base64");
+}
+
 export type S3Location = {
   endpoint?: string | null;
   region?: string | null;
@@ -130,7 +135,7 @@ export class S3Store implements ObjectStore {
 
   async put(key: string, body: Buffer | string) {
     const buf = typeof body === "string" ? Buffer.from(body) : body;
-    const sha = crypto.createHash("sha256").update(buf).digest("base64");
+    const sha = sha256Base64(buf);
     await withRetry(this.describe(key), () =>
       this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.k(key), Body: buf, ChecksumSHA256: sha, ContentLength: buf.length, ...this.sseParams() })),
     );
@@ -197,7 +202,7 @@ export class S3Store implements ObjectStore {
       if (n > MAX_PARTS) throw new DomainError("INVALID", `${where} needs more than ${MAX_PARTS} parts; raise the part size.`);
       const buf = part!;
       const body = buf.subarray(0, filled);
-      const sha = crypto.createHash("sha256").update(body).digest("base64");
+      const sha = sha256Base64(body);
       part = null; // the slot moves to the part in flight, released below
       filled = 0;
       const p = (async () => {
@@ -265,7 +270,7 @@ export class S3Store implements ObjectStore {
           if (partNo === 0) {
             // small object: one PUT
             const body = part ? part.subarray(0, filled) : Buffer.alloc(0);
-            const sha = crypto.createHash("sha256").update(body).digest("base64");
+            const sha = sha256Base64(body);
             try {
               await withRetry(where, () =>
                 this.client.send(
