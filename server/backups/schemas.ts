@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { COMPRESSIONS } from "../artifact/compression";
 
-const dbName = z.string().trim().min(1).max(64);
+export const dbName = z.string().trim().min(1).max(64);
+
+/** source database -> target database; unmapped databases keep their names */
+export const renameMap = z
+  .record(z.string(), z.string().trim().min(1, "Enter a database name.").max(64).regex(/^[^/\\.`]+$/, "A database name cannot contain / \\ . or `"))
+  .default({});
 
 export const startBackupInput = z.object({
   hostId: z.string().min(1),
@@ -23,10 +28,7 @@ export type StartBackupInput = z.infer<typeof startBackupInput>;
 export const startRestoreInput = z.object({
   backupId: z.string().min(1),
   targetHostId: z.string().min(1, "Choose the host to restore into."),
-  /** source database -> target database; unmapped databases keep their names */
-  rename: z
-    .record(z.string(), z.string().trim().min(1, "Enter a database name.").max(64).regex(/^[^/\\.`]+$/, "A database name cannot contain / \\ . or `"))
-    .default({}),
+  rename: renameMap,
   databases: z.array(dbName).default([]),
   dropExisting: z.boolean().default(false),
   parallel: z.coerce.number().int().min(1).max(32).default(4),

@@ -1,16 +1,14 @@
-import { BackupSetReader } from "../artifact/backup-set-reader";
 import { db, parseJson } from "../db/client";
 import type { WorkContext } from "../engines/types";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
-import { loadEncryptionKey } from "../keys/manage-keys";
-import { queryRows, withServer } from "../mysql/connect";
+import { withServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";
 import { dropCreatedDatabases } from "../restore/drop-created";
 import { restoreLogicalSet } from "../restore/logical";
 import { getRestorer, type RestoreOutcome } from "../restore/registry";
+import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, type CreatedDatabases } from "../restore/restore-into-host";
 import type { RunContext, RunKind } from "../runner/run-kinds";
-import { openTargetStore } from "../storage/open-store";
 import { coverageSegments, planBackups } from "./catalog-segments";
 import { describeTarget, parseTarget, planPitr } from "./plan";
 import { formatPos } from "./positions";
@@ -19,7 +17,6 @@ import { replayBinlogs } from "./replay/replay-binlogs";
 import type { StartPitrInput } from "./start-pitr";
 
 export type PitrParams = StartPitrInput & { overOriginal?: boolean; physical?: boolean };
-type Workspace = { targetHostId: string; created: string[] };
 
 /** Whether this account may keep its session's writes out of the binlog (SUPER / BINLOG ADMIN). */
 async function mayDisableBinlog(address: ServerAddress): Promise<boolean> {
@@ -75,30 +72,16 @@ export const pitrRunKind: RunKind<PitrParams> = {
     const missing = chosen.filter((d) => !inBackup.includes(d));
     if (missing.length) throw new DomainError("PRECONDITION", `Backup ${backup.id} (chosen for ${describeTarget(target)}) does not hold ${missing.join(", ")}; it holds ${inBackup.join(", ") || "no databases"}.`, { field: "databases" });
 
-    const { store } = await openTargetStore(backup.targetId);
-    const key = backup.encryptionKeyId ? await loadEncryptionKey(backup.encryptionKeyId) : null;
-    const reader = await BackupSetReader.open(store, backup.location, key);
+    const reader = await openBackupReader(backup);
     const address = hostAddress(targetHost);
     const sources = await planSources(source.id, plan);
 
     let base: RestoreOutcome;
     const baseCtx = phaseContext(ctx, "1/2 base backup");
     if (p.physical) {
-      ctx.log("warn", `Replacing the datadir of ${targetHost.name} with backup ${backup.id} (${reader.manifest.layout}); the old datadir is kept next to it.`);
-      base = await getRestorer(reader.manifest.layout)(baseCtx, {
-        reader,
-        target: address,
-        rename: {},
-        parallel: p.parallel,
-        dropExisting: true,
-        options: { inPlace: true, startCommand: p.startCommand, ...(targetHost.datadir ? { datadir: targetHost.datadir } : {}) },
-      });
+      base = await restoreDatadirInPlace(baseCtx, { reader, backupId: backup.id, targetHost, parallel: p.parallel, startCommand: p.startCommand });
     } else {
-      const names = chosen.map((d) => p.rename[d] ?? d);
-      const existing = await withServer(address, async (c) => (await queryRows<{ n: string }>(c, "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA")).map((r) => r.n));
-      const clash = names.filter((n) => existing.includes(n));
-      if (clash.length && !p.dropExisting) throw new DomainError("PRECONDITION", `${targetHost.name} already has database(s) ${clash.join(", ")}. Choose other names, or tick "replace existing databases".`);
-      await ctx.workspace({ targetHostId: targetHost.id, created: names.filter((n) => !existing.includes(n)) } satisfies Workspace);
+      await claimNewDatabases(ctx, { address, targetHost, names: chosen.map((d) => p.rename[d] ?? d), dropExisting: p.dropExisting });
       ctx.log("info", `Restoring backup ${backup.id} (${reader.manifest.layout}, consistent at ${plan.backup.consistentAt.toISOString()}) into ${targetHost.name}: ${chosen.map((d) => (p.rename[d] && p.rename[d] !== d ? `${d} -> ${p.rename[d]}` : d)).join(", ")}.`);
       const request = { reader, target: address, rename: p.rename, databases: chosen, parallel: p.parallel, dropExisting: p.dropExisting };
       // The replay keeps its transactions out of the target's binlog unless asked (see
@@ -167,5 +150,5 @@ export const pitrRunKind: RunKind<PitrParams> = {
     };
   },
 
-  recover: (_run, ws) => dropCreatedDatabases(ws as Partial<Workspace>),
+  recover: (_run, ws) => dropCreatedDatabases(ws as Partial<CreatedDatabases>),
 };

@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/record";
+import { dbName, renameMap } from "../backups/schemas";
 import { hasRole, type Role } from "../auth/roles";
 import { db, parseJson } from "../db/client";
 import { DomainError, invalid, notFound } from "../errors";
 import { enqueueRun } from "../runs/enqueue-run";
 import { coverageSegments, planBackups } from "./catalog-segments";
 import { describeTarget, parseTarget, planPitr } from "./plan";
-
-const dbName = z.string().trim().min(1).max(64);
 
 export const startPitrInput = z.object({
   /** the host whose backups and archived binlogs are used */
@@ -17,10 +16,7 @@ export const startPitrInput = z.object({
   until: z.string().trim().optional(),
   untilGtid: z.string().trim().optional(),
   untilPosition: z.string().trim().optional(),
-  /** source database -> target database; unmapped databases keep their names */
-  rename: z
-    .record(z.string(), z.string().trim().min(1, "Enter a database name.").max(64).regex(/^[^/\\.`]+$/, "A database name cannot contain / \\ . or `"))
-    .default({}),
+  rename: renameMap,
   /** restore (and replay) only these databases; empty = every database of the base backup */
   databases: z.array(dbName).default([]),
   dropExisting: z.boolean().default(false),

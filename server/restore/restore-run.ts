@@ -1,18 +1,14 @@
-import { BackupSetReader } from "../artifact/backup-set-reader";
 import type { StartRestoreInput } from "../backups/schemas";
 import { db } from "../db/client";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
-import { loadEncryptionKey } from "../keys/manage-keys";
-import { queryRows, withServer } from "../mysql/connect";
 import type { RunKind } from "../runner/run-kinds";
-import { openTargetStore } from "../storage/open-store";
 import "../engines/index";
 import { dropCreatedDatabases } from "./drop-created";
 import { getRestorer } from "./registry";
+import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, type CreatedDatabases } from "./restore-into-host";
 
 type Params = StartRestoreInput & { overOriginal?: boolean; physical?: boolean };
-type Workspace = { targetHostId: string; created: string[] };
 
 /**
  * The "restore" run. Databases that did not exist on the target before are recorded first; if the
@@ -27,32 +23,14 @@ export const restoreRunKind: RunKind<Params> = {
     if (!backup || backup.state !== "complete") throw new DomainError("NOT_FOUND", `Backup ${p.backupId} no longer exists.`);
     const targetHost = await db().host.findUnique({ where: { id: p.targetHostId } });
     if (!targetHost) throw new DomainError("NOT_FOUND", "The target host was deleted.");
-    const { store } = await openTargetStore(backup.targetId);
-    const key = backup.encryptionKeyId ? await loadEncryptionKey(backup.encryptionKeyId) : null;
     ctx.progress({ phase: "reading manifest" });
-    const reader = await BackupSetReader.open(store, backup.location, key);
-    const address = hostAddress(targetHost);
+    const reader = await openBackupReader(backup);
     if (p.physical) {
-      ctx.log("warn", `Replacing the datadir of ${targetHost.name} with backup ${backup.id} (${reader.manifest.layout}); the old datadir is kept next to it.`);
-      const outcome = await getRestorer(reader.manifest.layout)(ctx, {
-        reader,
-        target: address,
-        rename: {},
-        parallel: p.parallel,
-        dropExisting: true,
-        options: { inPlace: true, startCommand: p.startCommand, ...(targetHost.datadir ? { datadir: targetHost.datadir } : {}) },
-      });
+      const outcome = await restoreDatadirInPlace(ctx, { reader, backupId: backup.id, targetHost, parallel: p.parallel, startCommand: p.startCommand });
       return { ...outcome, backupId: backup.id, targetHost: targetHost.name };
     }
-    const names = p.databases.map((d) => p.rename[d] ?? d);
-    const existing = await withServer(address, async (c) =>
-      (await queryRows<{ n: string }>(c, "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA")).map((r) => r.n),
-    );
-    const clash = names.filter((n) => existing.includes(n));
-    if (clash.length && !p.dropExisting) {
-      throw new DomainError("PRECONDITION", `${targetHost.name} already has database(s) ${clash.join(", ")}. Choose other names, or tick "replace existing databases".`);
-    }
-    await ctx.workspace({ targetHostId: targetHost.id, created: names.filter((n) => !existing.includes(n)) } satisfies Workspace);
+    const address = hostAddress(targetHost);
+    await claimNewDatabases(ctx, { address, targetHost, names: p.databases.map((d) => p.rename[d] ?? d), dropExisting: p.dropExisting });
     ctx.log("info", `Restoring ${backup.id} (${reader.manifest.layout}) into ${targetHost.name}: ${p.databases.map((d) => (p.rename[d] && p.rename[d] !== d ? `${d} -> ${p.rename[d]}` : d)).join(", ")}.`);
     const outcome = await getRestorer(reader.manifest.layout)(ctx, {
       reader,
@@ -66,5 +44,5 @@ export const restoreRunKind: RunKind<Params> = {
     return { ...outcome, backupId: backup.id, targetHost: targetHost.name };
   },
 
-  recover: (_run, ws) => dropCreatedDatabases(ws as Partial<Workspace>),
+  recover: (_run, ws) => dropCreatedDatabases(ws as Partial<CreatedDatabases>),
 };

@@ -1,13 +1,11 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { BackupSetReader } from "../artifact/backup-set-reader";
 import type { ManifestDatabase } from "../artifact/manifest";
 import { db, parseJson } from "../db/client";
 import { fingerprintTable } from "../engines/logical";
 import type { WorkContext } from "../engines/types";
 import { errorMessage } from "../errors";
-import { loadEncryptionKey } from "../keys/manage-keys";
 import { connectServer } from "../mysql/connect";
 import { startSandbox, type Sandbox } from "../mysql/sandbox";
 import { coverageSegments, planBackups } from "../pitr/catalog-segments";
@@ -18,16 +16,14 @@ import { replayBinlogs } from "../pitr/replay/replay-binlogs";
 import { restoreLogicalSet } from "../restore/logical";
 import { isPhysicalLayout } from "../restore/physical/physical-object";
 import { restorePhysicalToSandbox } from "../restore/physical/restore-to-sandbox";
-import { openTargetStore } from "../storage/open-store";
+import { openBackupReader } from "../restore/restore-into-host";
 import { runCheck, type Check } from "./checks";
 
 export type DrillResult = { possible: boolean; reason?: string; checks: Check[]; newerBackupId?: string; olderBackupId?: string; durationMs: number };
 
 async function openBackup(id: string) {
   const b = await db().backup.findUniqueOrThrow({ where: { id } });
-  const { store } = await openTargetStore(b.targetId);
-  const key = b.encryptionKeyId ? await loadEncryptionKey(b.encryptionKeyId) : null;
-  return { backup: b, reader: await BackupSetReader.open(store, b.location, key) };
+  return { backup: b, reader: await openBackupReader(b) };
 }
 
 const q = (s: string) => "`" + s.replace(/`/g, "``") + "`";
