@@ -14,6 +14,24 @@ function requirePasswordForRemote(v: { host: string; socket: string | null; pass
   }
 }
 
+/** The host's columns as the form gives them (the password is sealed by the caller). */
+function hostColumns(v: CreateHostInput) {
+  return {
+    name: v.name,
+    host: v.host,
+    port: v.port,
+    socket: v.socket,
+    user: v.user,
+    tlsMode: v.tlsMode,
+    tlsCa: v.tlsCa,
+    environment: v.environment,
+    labels: JSON.stringify(v.labels),
+    isVerificationHost: v.isVerificationHost,
+    datadir: v.datadir,
+    archiverServerId: v.archiverServerId,
+  };
+}
+
 async function assertNameFree(name: string, exceptId?: string) {
   const other = await db().host.findUnique({ where: { name } });
   if (other && other.id !== exceptId) throw conflict("name", `A host named ${name} already exists; choose another name.`);
@@ -28,19 +46,8 @@ export async function createHost(opts: { input: CreateHostInput; actor: Actor })
     const host = await tx.host.create({
       data: {
         id,
-        name: v.name,
-        host: v.host,
-        port: v.port,
-        socket: v.socket,
-        user: v.user,
+        ...hostColumns(v),
         passwordEnc: v.password ? seal(v.password, hostPasswordContext(id)) : null,
-        tlsMode: v.tlsMode,
-        tlsCa: v.tlsCa,
-        environment: v.environment,
-        labels: JSON.stringify(v.labels),
-        isVerificationHost: v.isVerificationHost,
-        datadir: v.datadir,
-        archiverServerId: v.archiverServerId,
       },
     });
     await recordAudit(opts.actor, "host.create", { type: "host", id }, { name: v.name, address: v.socket ?? `${v.host}:${v.port}`, user: v.user }, tx);
@@ -58,19 +65,8 @@ export async function updateHost(opts: { input: UpdateHostInput; actor: Actor })
     const host = await tx.host.update({
       where: { id: v.id },
       data: {
-        name: v.name,
-        host: v.host,
-        port: v.port,
-        socket: v.socket,
-        user: v.user,
+        ...hostColumns(v),
         passwordEnc,
-        tlsMode: v.tlsMode,
-        tlsCa: v.tlsCa,
-        environment: v.environment,
-        labels: JSON.stringify(v.labels),
-        isVerificationHost: v.isVerificationHost,
-        datadir: v.datadir,
-        archiverServerId: v.archiverServerId,
       },
     });
     const changed = (["name", "host", "port", "socket", "user", "tlsMode", "environment", "isVerificationHost", "datadir", "archiverServerId"] as const).filter(
