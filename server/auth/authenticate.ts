@@ -2,7 +2,7 @@ import { db } from "../db/client";
 import { DomainError } from "../errors";
 import { verifyPassword } from "./password";
 import { isRole } from "./roles";
-import type { SessionUser } from "../trpc/context";
+import type { SessionUser } from "./roles";
 
 // Login rate limit: at most MAX_FAILURES failed attempts per email and per client address within
 // WINDOW_MS; further attempts are refused until the window passes. Kept in memory: the embedded

@@ -1,6 +1,9 @@
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The signed-in user as the server sees it (session, tRPC context, audit). */
+export type SessionUser = { id: string; email: string; name: string; role: Role };
+
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
 export function isRole(s: string): s is Role {

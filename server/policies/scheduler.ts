@@ -8,6 +8,7 @@ import { newId } from "../util/ids";
 import { superviseArchivers } from "../archiving/manage-archiving";
 import { sweepCleanupTasks } from "../storage/cleanup";
 import { dueTimes } from "./cron";
+import { policyBackupInput } from "./policy-backup";
 
 /**
  * One scheduling pass. For each enabled policy: the due times since it last scheduled are computed;
@@ -67,19 +68,7 @@ async function scheduleKind(p: Policy, kind: "backup" | "verify", now: Date): Pr
   }
   const params =
     kind === "backup"
-      ? {
-          hostId: p.hostId,
-          targetId: p.targetId,
-          engine: p.engine,
-          databases: parseJson<string[]>(p.databases, []),
-          excludeTables: parseJson<string[]>(p.excludeTables, []),
-          compression: p.compression,
-          level: p.compressionLevel,
-          encryptionKeyId: p.encryptionKeyId,
-          parallel: 4,
-          includeUsers: false,
-          scheduledFor: dueAt.toISOString(),
-        }
+      ? { ...policyBackupInput(p), scheduledFor: dueAt.toISOString() }
       : { scheduledFor: dueAt.toISOString(), policyId: p.id, mode: "latest" };
   const run = await enqueueRun({ kind, hostId: p.hostId, policyId: p.id, params, idempotencyKey: key });
   if (due.length > 1) await appendRunLog(run.id, "warn", `${due.length} scheduled times were missed while dbbackup was not running (since ${since.toISOString()}); running once now.`);

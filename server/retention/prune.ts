@@ -1,9 +1,10 @@
-import { recordAudit } from "../audit/record";
+import { recordAudit, type Actor } from "../audit/record";
 import { deleteBackup } from "../backups/delete-backup";
 import { db, parseJson } from "../db/client";
 import { DomainError, errorMessage } from "../errors";
 import type { Retention } from "../policies/schemas";
 import type { RunKind } from "../runner/run-kinds";
+import { enqueueRun } from "../runs/enqueue-run";
 import { openStore } from "../storage/open-store";
 import { planRetention, type RetentionPlan } from "./plan";
 
@@ -22,6 +23,15 @@ export async function retentionPlanFor(policyId: string, now = new Date()): Prom
     segments: segments.map((s) => ({ id: s.id, fileName: s.fileName, startPos: Number(s.startPos), endPos: Number(s.endPos), lastEventAt: s.lastEventAt })),
   });
   return { ...plan, policy: p.name };
+}
+
+/** Queues a prune run (dry run: only log what would go) for a policy, as the actor. */
+export async function startPrune(opts: { policyId: string; dryRun: boolean; actor: Actor }) {
+  const p = await db().policy.findUnique({ where: { id: opts.policyId } });
+  if (!p) throw new DomainError("NOT_FOUND", `Policy ${opts.policyId} does not exist.`);
+  const run = await enqueueRun({ kind: "prune", hostId: p.hostId, policyId: p.id, params: { policyId: p.id, dryRun: opts.dryRun }, createdById: "id" in opts.actor ? opts.actor.id : null, maxAttempts: 1 });
+  await recordAudit(opts.actor, "retention.start", { type: "policy", id: p.id }, { dryRun: opts.dryRun, run: run.id });
+  return run;
 }
 
 /** The "prune" run: applies a policy's retention plan, logging every decision. */

@@ -1,6 +1,6 @@
-import type { Role } from "../auth/roles";
+import type { SessionUser } from "../auth/roles";
 
-export type SessionUser = { id: string; email: string; name: string; role: Role };
+export type { SessionUser };
 
 export type TrpcContext = {
   user: SessionUser | null;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db/client";
 import { createPolicy } from "../../server/policies/manage-policies";
 import { schedulePolicies } from "../../server/policies/scheduler";
-import { useTempCatalog } from "../helpers/catalog";
+import { callerAs, makeUser, useTempCatalog } from "../helpers/catalog";
 
 useTempCatalog();
 const actor = { system: "test" };
@@ -69,5 +69,36 @@ describe("scheduler", () => {
   it("refuses invalid cron expressions and time zones on the field", async () => {
     await expect(createPolicy({ input: base("bad", "every day"), actor })).rejects.toMatchObject({ field: "schedule" });
     await expect(createPolicy({ input: base("bad2", "0 3 * * *", "Mars/Olympus"), actor })).rejects.toMatchObject({ field: "timezone" });
+  });
+});
+
+describe("policy Run now and Prune", () => {
+  it("Run now queues the same backup the schedule would, as the operator, with an audit event", async () => {
+    const op = await makeUser("operator");
+    const p = await createPolicy({ input: { ...base("manual", "0 3 * * *"), databases: ["shop"], excludeTables: ["shop.big"], compressionLevel: 7 }, actor });
+    const run = await callerAs(op).policies.runNow({ id: p.id });
+    const row = (await db().run.findUnique({ where: { id: run.id } }))!;
+    expect(row).toMatchObject({ kind: "backup", policyId: p.id, hostId, createdById: op.id, state: "queued" });
+    expect(JSON.parse(row.params)).toMatchObject({ hostId, targetId, engine: "logical", databases: ["shop"], excludeTables: ["shop.big"], compression: "zstd", level: 7, parallel: 4 });
+    // the scheduler builds the same backup for the same policy (once the manual run has ended)
+    await db().run.update({ where: { id: run.id }, data: { state: "succeeded", finishedAt: new Date() } });
+    await db().policy.update({ where: { id: p.id }, data: { lastScheduledFor: new Date("2026-11-24T02:00:00Z") } });
+    await schedulePolicies(new Date("2026-11-24T03:00:10Z"));
+    const scheduled = (await db().run.findFirst({ where: { policyId: p.id, id: { not: run.id } } }))!;
+    const { scheduledFor, ...same } = JSON.parse(scheduled.params);
+    expect(scheduledFor).toBe("2026-11-24T03:00:00.000Z");
+    expect(same).toMatchObject({ hostId, targetId, engine: "logical", databases: ["shop"], excludeTables: ["shop.big"], compression: "zstd", level: 7, parallel: 4 });
+    expect(await db().auditEvent.count({ where: { action: "backup.start", actorId: op.id } })).toBe(1);
+  });
+
+  it("Prune queues a one-attempt prune run and records who asked", async () => {
+    const op = await makeUser("operator");
+    const p = await createPolicy({ input: base("prune-me", "0 4 * * *"), actor });
+    const run = await callerAs(op).policies.prune({ id: p.id, dryRun: true });
+    const row = (await db().run.findUnique({ where: { id: run.id } }))!;
+    expect(row).toMatchObject({ kind: "prune", policyId: p.id, createdById: op.id, maxAttempts: 1 });
+    expect(JSON.parse(row.params)).toEqual({ policyId: p.id, dryRun: true });
+    expect(await db().auditEvent.count({ where: { action: "retention.start", actorId: op.id } })).toBe(1);
+    await expect(callerAs(op).policies.prune({ id: "nope", dryRun: false })).rejects.toThrow(/does not exist/);
   });
 });

@@ -3,10 +3,8 @@ import { nextRuns } from "../../policies/cron";
 import { createPolicy, deletePolicy, getPolicy, listPolicies, updatePolicy } from "../../policies/manage-policies";
 import { exportPolicyYaml, importPolicyYaml } from "../../policies/policy-yaml-io";
 import { policyInput, updatePolicyInput } from "../../policies/schemas";
-import { retentionPlanFor } from "../../retention/prune";
-import { enqueueRun } from "../../runs/enqueue-run";
-import { recordAudit } from "../../audit/record";
-import { startBackup } from "../../backups/start-backup";
+import { runPolicyNow } from "../../policies/policy-backup";
+import { retentionPlanFor, startPrune } from "../../retention/prune";
 import { protectedProcedure, router } from "../init";
 
 const byId = z.object({ id: z.string().min(1) });
@@ -27,21 +25,6 @@ export const policiesRouter = router({
   exportYaml: protectedProcedure.input(byId).query(({ input }) => exportPolicyYaml(input.id)),
   importYaml: protectedProcedure.input(z.object({ text: z.string().min(1, "Paste or choose a YAML file.").max(100_000) })).mutation(({ ctx, input }) => importPolicyYaml({ text: input.text, actor: ctx.user })),
   retentionPreview: protectedProcedure.input(byId).query(({ input }) => retentionPlanFor(input.id)),
-  runNow: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
-    const p = await getPolicy(input.id);
-    return startBackup({
-      input: {
-        hostId: p.hostId, targetId: p.targetId, engine: p.engine, databases: p.databases, excludeTables: p.excludeTables, compression: p.compression as "zstd",
-        level: p.compressionLevel, encryptionKeyId: p.encryptionKeyId, parallel: 4, includeUsers: false,
-      },
-      actor: ctx.user,
-      policyId: p.id,
-    });
-  }),
-  prune: protectedProcedure.input(z.object({ id: z.string().min(1), dryRun: z.boolean().default(false) })).mutation(async ({ ctx, input }) => {
-    const p = await getPolicy(input.id);
-    const run = await enqueueRun({ kind: "prune", hostId: p.hostId, policyId: p.id, params: { policyId: p.id, dryRun: input.dryRun }, createdById: ctx.user.id, maxAttempts: 1 });
-    await recordAudit(ctx.user, "retention.start", { type: "policy", id: p.id }, { dryRun: input.dryRun, run: run.id });
-    return run;
-  }),
+  runNow: protectedProcedure.input(byId).mutation(({ ctx, input }) => runPolicyNow({ id: input.id, actor: ctx.user })),
+  prune: protectedProcedure.input(z.object({ id: z.string().min(1), dryRun: z.boolean().default(false) })).mutation(({ ctx, input }) => startPrune({ policyId: input.id, dryRun: input.dryRun, actor: ctx.user })),
 });
