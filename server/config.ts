@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DomainError } from "./errors";
 
 /** Where the catalog, the generated secret key and local artifacts live. */
 export function dataDir(): string {
@@ -13,6 +14,6 @@ export function envInt(name: string, fallback: number): number {
   const v = process.env[name];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${name}=${JSON.stringify(v)} is not a number`);
+  if (!Number.isFinite(n)) throw new DomainError("INVALID", `${name}=${JSON.stringify(v)} is not a number: set it to a number (default ${fallback}) or unset it.`, { field: name });
   return n;
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { DomainError } from "../errors";
 import { openObjectWriter } from "../artifact/object-io";
 import { HashCounter } from "../artifact/hashing";
 import { errorMessage } from "../errors";
@@ -36,7 +37,8 @@ export async function shipSegment(dir: string, seg: LocalSegment, flavor: "maria
     await pipeline(fs.createReadStream(local, { highWaterMark: 1 << 20 }), rawHash, w.input);
     const written = await w.done;
     const expected = seg.endPosition - seg.byteOffset;
-    if (rawHash.bytes !== expected) throw new Error(`local segment ${local} has ${rawHash.bytes} bytes, expected ${expected}`);
+    if (rawHash.bytes !== expected)
+      throw new DomainError("INTERNAL", `The local binlog segment ${local} has ${rawHash.bytes} bytes, but its checkpoint says ${expected}: it changed after it was written (disk damage or another process). It was not shipped; the archiver will retry from the server.`, { retryable: true });
     const meta = buildSegmentMeta(seg, flavor, { key, size: rawHash.bytes, sha256: rawHash.sha256, storedSize: written.size, storedSha256: written.sha256, compressed: t.compress });
     await store.put(metaKey, serializeSegmentMeta(meta));
     return meta;

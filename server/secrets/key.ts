@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { DomainError } from "../errors";
 import { dataDir } from "../config";
 
 let cached: { source: string; key: Buffer } | undefined;
@@ -28,7 +29,7 @@ export function masterKey(): Buffer {
       }
     }
     const raw = Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
-    if (raw.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key; restore it from backup or remove it (stored secrets will then need to be re-entered).`);
+    if (raw.length !== 32) throw new DomainError("PRECONDITION", `${file} does not hold a 32-byte base64 key; restore it from backup or remove it (stored secrets will then need to be re-entered).`);
     key = raw;
   }
   cached = { source, key };

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { DomainError } from "../errors";
 import { derivedKey } from "./key";
 
 // Secrets at rest in the catalog: "v1:" + base64(iv(12) | tag(16) | ciphertext), AES-256-GCM
@@ -16,7 +17,7 @@ export function seal(plaintext: string, context: string): string {
 }
 
 export function unseal(sealed: string, context: string): string {
-  if (!sealed.startsWith(PREFIX)) throw new Error("sealed secret has an unknown format");
+  if (!sealed.startsWith(PREFIX)) throw new DomainError("PRECONDITION", "A stored secret has an unknown format (the catalog row was written by something other than dbbackup, or damaged): re-enter the secret.");
   const raw = Buffer.from(sealed.slice(PREFIX.length), "base64");
   const decipher = crypto.createDecipheriv("aes-256-gcm", derivedKey("catalog-secrets"), raw.subarray(0, 12));
   decipher.setAAD(Buffer.from(context, "utf8"));
@@ -24,7 +25,8 @@ export function unseal(sealed: string, context: string): string {
   try {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
   } catch {
-    throw new Error(
+    throw new DomainError(
+      "PRECONDITION",
       "a stored secret cannot be decrypted: the secret key changed (DBBACKUP_SECRET_KEY or data/secret.key). Restore the original key or re-enter the secret.",
     );
   }

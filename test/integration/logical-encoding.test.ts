@@ -6,6 +6,7 @@ import { combineSegments, MultisetSum, SegmentDigests, Segmenter } from "../../s
 import { frame, readFrames } from "../../server/engines/logical/framing";
 import { InsertWriter, type Row, type Statement } from "../../server/engines/logical/insert-writer";
 import type { ColumnKind } from "../../server/engines/logical/value-encoder";
+import { DomainError } from "../../server/errors";
 import { renameFirstIdentifier, renameQualified, type RenameContext } from "../../server/restore/logical/rename";
 
 function ctx(over: Partial<RenameContext> = {}, cs = "utf8mb4"): RenameContext {
@@ -95,6 +96,23 @@ describe("statement framing", () => {
     await expect(async () => {
       for await (const _ of readFrames(chunks(), "obj")) void _;
     }).rejects.toThrow(/obj ends in the middle of a statement/);
+  });
+
+  it("reports a damaged object as a domain error that says what to do", async () => {
+    const good = Buffer.concat(frame(Buffer.from("INSERT INTO t VALUES (1)"), { k: "insert" }));
+    const damaged = [
+      Buffer.concat([good.subarray(0, 20), Buffer.from("}"), good.subarray(21)]), // header JSON broken
+      Buffer.concat([good, Buffer.from("DROP TABLE t;\n")]), // a line that is not ours
+      Buffer.concat([good.subarray(0, good.length - 2), Buffer.from("X\n")]), // terminator overwritten
+    ];
+    for (const bytes of damaged) {
+      const err = await (async () => {
+        for await (const _ of readFrames((async function* () { yield bytes; })(), "shop/t.sql.zst")) void _;
+      })().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(DomainError);
+      expect((err as DomainError).code).toBe("INVALID");
+      expect((err as DomainError).message).toMatch(/^shop\/t\.sql\.zst.*Verify the backup .* restore from another backup\.$/s);
+    }
   });
 });
 

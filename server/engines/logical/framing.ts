@@ -1,4 +1,10 @@
+import { DomainError } from "../../errors";
 import { chooseDelimiter } from "./sql-text";
+
+/** A damaged or foreign object: what is wrong with it and what to do. */
+function corrupt(message: string): DomainError {
+  return new DomainError("INVALID", `${message}. Verify the backup (dashboard "Verify now", mode check, or \`dbbackup verify\`) to list every damaged object, and restore from another backup.`);
+}
 
 /**
  * Framing of the SQL this engine writes (data objects, schema objects and the single SQL file).
@@ -154,7 +160,7 @@ export async function* readFrames(source: AsyncIterable<Buffer>, what: string): 
     let nl = q.indexOf(10);
     while (nl < 0) {
       if (!(await fill())) {
-        if (q.length && q.take(q.length).toString("latin1").trim() !== "") throw new Error(`${what}: unexpected text at the end; the object is truncated or not a dbbackup logical object`);
+        if (q.length && q.take(q.length).toString("latin1").trim() !== "") throw corrupt(`${what}: unexpected text at the end; the object is truncated or not a dbbackup logical object`);
         return;
       }
       nl = q.indexOf(10);
@@ -165,20 +171,20 @@ export async function* readFrames(source: AsyncIterable<Buffer>, what: string): 
       try {
         meta = JSON.parse(line.subarray(PREFIX_BYTES.length).toString("utf8")) as FrameMeta;
       } catch {
-        throw new Error(`${what}: a statement header is not valid JSON; the object is corrupted`);
+        throw corrupt(`${what}: a statement header is not valid JSON; the object is corrupted`);
       }
       const term = Buffer.from((meta.dl ?? ";") + "\n");
       while (q.length < meta.n + term.length) {
-        if (!(await fill())) throw new Error(`${what} ends in the middle of a statement (${meta.k} ${meta.name ?? ""}): the object is truncated`);
+        if (!(await fill())) throw corrupt(`${what} ends in the middle of a statement (${meta.k} ${meta.name ?? ""}): the object is truncated`);
       }
       const sql = q.take(meta.n);
-      if (!q.take(term.length).equals(term)) throw new Error(`${what}: statement ${meta.k} ${meta.name ?? ""} is not followed by its terminator; the object is corrupted`);
+      if (!q.take(term.length).equals(term)) throw corrupt(`${what}: statement ${meta.k} ${meta.name ?? ""} is not followed by its terminator; the object is corrupted`);
       yield { meta, sql };
       continue;
     }
     const text = line.toString("latin1").trim();
     // comments, and the stock client's own commands (DELIMITER, charset)
     if (text === "" || text.startsWith("--") || /^(DELIMITER|charset)\s/i.test(text)) continue;
-    throw new Error(`${what}: unexpected line ${JSON.stringify(text.slice(0, 80))}; this is not a dbbackup logical object`);
+    throw corrupt(`${what}: unexpected line ${JSON.stringify(text.slice(0, 80))}; this is not a dbbackup logical object`);
   }
 }
