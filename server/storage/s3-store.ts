@@ -1,9 +1,6 @@
-import crypto from "node:crypto";
-import { Writable, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -12,17 +9,13 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
   type ServerSideEncryption,
 } from "@aws-sdk/client-s3";
 import { DomainError } from "../errors";
 import type { ObjectStore, ObjectUpload, StoredObject, WriteOptions } from "./object-store";
-import { explainS3Error } from "./s3-errors";
+import { MIN_PART_SIZE, MultipartUpload, PartSlots, sha256Base64, withRetry } from "./s3-multipart";
 
-/** The x-amz-checksum-sha256 of a body: S3 recomputes it and refuses the request on a mismatch. */
-function sha256Base64(body: Buffer): string {
-  return crypto.createHash("sha256").update(body).digest("base64");
-}
+export { MIN_PART_SIZE, withRetry };
 
 export type S3Location = {
   endpoint?: string | null;
@@ -38,66 +31,9 @@ export type S3Location = {
   workers?: number;
 };
 
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-const MAX_PARTS = 10000;
-const RETRIES = 5;
-
 export function normalizePrefix(p: string | undefined | null): string {
   const s = (p ?? "").replace(/^\/+/, "");
   return s === "" || s.endsWith("/") ? s : s + "/";
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Retries S3 calls whose failure is retryable (network, 5xx, throttling), with exponential backoff. */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, attempts = RETRIES, baseMs = 200): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      last = e;
-      const de = explainS3Error(e, what);
-      if (!de.retryable || i === attempts - 1) throw de;
-      await sleep(baseMs * 2 ** i + Math.random() * baseMs);
-    }
-  }
-  throw explainS3Error(last, what);
-}
-
-/**
- * Part buffers (being filled or in flight) across every upload of one store: a backup writes
- * several objects at once, and together they stay within the workers. A released buffer is kept
- * for the next part, so a long upload reuses the same few buffers instead of leaving one
- * part-sized buffer per part for the garbage collector.
- */
-class PartSlots {
-  private used = 0;
-  private most = 0;
-  private waiting: (() => void)[] = [];
-  private free: Buffer[] = [];
-  /** Waits until fewer than `limit` (the upload's workers) part buffers of the store are taken. */
-  async acquire(limit: number, size: number): Promise<Buffer> {
-    while (this.used >= limit) await new Promise<void>((r) => this.waiting.push(r));
-    this.used++;
-    this.most = Math.max(this.most, limit);
-    const i = this.free.findIndex((b) => b.length === size);
-    return i >= 0 ? this.free.splice(i, 1)[0]! : Buffer.allocUnsafe(size);
-  }
-  /** Gives back a slot and its buffer (no longer read by anyone). */
-  release(buf: Buffer) {
-    this.used--;
-    if (this.used + this.free.length < this.most) this.free.push(buf);
-    const w = this.waiting;
-    this.waiting = [];
-    for (const r of w) r();
-  }
-  /** Buffers kept for reuse (for tests). */
-  get pooled() {
-    return this.free.length;
-  }
 }
 
 export class S3Store implements ObjectStore {
@@ -141,190 +77,20 @@ export class S3Store implements ObjectStore {
     );
   }
 
-  /**
-   * Streams an object by parallel multipart upload: parts of partSize bytes, each with its SHA-256
-   * sent to S3 and retried with backoff. Objects smaller than one part are sent with a single PUT.
-   * Any failure or abort aborts the multipart upload so no parts are left behind.
-   *
-   * Memory: a part being filled and a part in flight each take one of the store's `workers` slots
-   * with its buffer, so all objects written at once through this store hold at most
-   * workers x partSize bytes of parts. A writer waits for a slot (backpressure) before it buffers,
-   * and copies what it is given straight into the part (one copy, nothing else held).
-   */
+  /** Streams an object by parallel multipart upload (see MultipartUpload); abort leaves nothing behind. */
   upload(key: string, opts: WriteOptions = {}): ObjectUpload {
     const partSize = Math.max(MIN_PART_SIZE, opts.partSize ?? this.loc.partSize ?? 10 * 1024 * 1024);
     const workers = Math.max(1, opts.workers ?? this.loc.workers ?? 4);
-    const Key = this.k(key);
-    const where = this.describe(key);
-    let uploadId: string | undefined;
-    let creating: Promise<string> | undefined;
-    // the part being filled (a pooled buffer holding one of the store's slots) and its fill level
-    let part: Buffer | null = null;
-    let filled = 0;
-    let partNo = 0;
-    let total = 0;
-    const parts: { PartNumber: number; ETag: string; ChecksumSHA256: string }[] = [];
-    const inflight = new Set<Promise<void>>();
-    let failed: unknown;
-    let aborted = false;
-    const ac = new AbortController();
-    // called by write() only, which the stream never runs twice at once
-    const hold = async () => {
-      const b = await this.slots.acquire(workers, partSize);
-      if (aborted) {
-        this.slots.release(b);
-        throw new DomainError("INTERNAL", `${where}: upload aborted`);
-      }
-      part = b;
-      filled = 0;
+    const target = {
+      client: this.client,
+      bucket: this.loc.bucket,
+      key: this.k(key),
+      where: this.describe(key),
+      contentType: opts.contentType,
+      sse: this.sseParams(),
+      deleteObject: () => this.delete(key),
     };
-    const releaseHold = () => {
-      if (!part) return;
-      this.slots.release(part);
-      part = null;
-      filled = 0;
-    };
-
-    const ensureUpload = () =>
-      (creating ??= withRetry(where, async () => {
-        const r = await this.client.send(
-          new CreateMultipartUploadCommand({ Bucket: this.loc.bucket, Key, ChecksumAlgorithm: "SHA256", ContentType: opts.contentType, ...this.sseParams() }),
-          { abortSignal: ac.signal },
-        );
-        if (!r.UploadId) throw new DomainError("UNAVAILABLE", `S3 did not return an upload id for ${where}`);
-        uploadId = r.UploadId;
-        return r.UploadId;
-      }));
-
-    /** Sends the part being filled; its slot and buffer stay taken until S3 has it. */
-    const sendPart = () => {
-      const n = ++partNo;
-      if (n > MAX_PARTS) throw new DomainError("INVALID", `${where} needs more than ${MAX_PARTS} parts; raise the part size.`);
-      const buf = part!;
-      const body = buf.subarray(0, filled);
-      const sha = sha256Base64(body);
-      part = null; // the slot moves to the part in flight, released below
-      filled = 0;
-      const p = (async () => {
-        const id = await ensureUpload();
-        const r = await withRetry(`${where} part ${n}`, () =>
-          this.client.send(
-            new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: id, PartNumber: n, Body: body, ContentLength: body.length, ChecksumSHA256: sha }),
-            { abortSignal: ac.signal },
-          ),
-        );
-        parts.push({ PartNumber: n, ETag: r.ETag ?? "", ChecksumSHA256: r.ChecksumSHA256 ?? sha });
-      })();
-      const tracked = p
-        .catch((e) => {
-          failed ??= e;
-        })
-        .finally(() => {
-          this.slots.release(buf);
-          inflight.delete(tracked);
-        });
-      inflight.add(tracked);
-    };
-
-    const abortRemote = async () => {
-      releaseHold();
-      ac.abort();
-      await Promise.allSettled([...inflight]);
-      const id = uploadId ?? (creating ? await creating.catch(() => undefined) : undefined);
-      if (id) {
-        await withRetry(where, () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.loc.bucket, Key, UploadId: id }))).catch(() => undefined);
-      }
-    };
-
-    let resolveDone!: (v: { size: number }) => void;
-    let rejectDone!: (e: unknown) => void;
-    const done = new Promise<{ size: number }>((res, rej) => {
-      resolveDone = res;
-      rejectDone = rej;
-    });
-    done.catch(() => undefined);
-
-    const stream = new Writable({
-      highWaterMark: 1 << 20,
-      write: (chunk: Buffer, _enc, cb) => {
-        (async () => {
-          for (let off = 0; off < chunk.length; ) {
-            if (failed) throw failed;
-            if (!part) await hold();
-            // read `part` again after the wait: an abort meanwhile gives the buffer back to the pool
-            if (aborted || !part) throw new DomainError("INTERNAL", `${where}: upload aborted`);
-            const n = chunk.copy(part, filled, off, off + Math.min(chunk.length - off, partSize - filled));
-            filled += n;
-            off += n;
-            total += n;
-            if (filled === partSize) sendPart();
-          }
-          if (failed) throw failed;
-        })().then(
-          () => cb(),
-          (e) => cb(explainS3Error(e, where)),
-        );
-      },
-      final: (cb) => {
-        (async () => {
-          if (partNo === 0) {
-            // small object: one PUT
-            const body = part ? part.subarray(0, filled) : Buffer.alloc(0);
-            const sha = sha256Base64(body);
-            try {
-              await withRetry(where, () =>
-                this.client.send(
-                  new PutObjectCommand({ Bucket: this.loc.bucket, Key, Body: body, ContentLength: body.length, ChecksumSHA256: sha, ContentType: opts.contentType, ...this.sseParams() }),
-                  { abortSignal: ac.signal },
-                ),
-              );
-            } finally {
-              releaseHold();
-            }
-            return;
-          }
-          if (part && filled > 0) sendPart();
-          releaseHold();
-          await Promise.all([...inflight]);
-          if (failed) throw failed;
-          parts.sort((a, b) => a.PartNumber - b.PartNumber);
-          const id = await ensureUpload();
-          await withRetry(where, () =>
-            this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.loc.bucket, Key, UploadId: id, MultipartUpload: { Parts: parts } }), {
-              abortSignal: ac.signal,
-            }),
-          );
-        })().then(
-          () => {
-            resolveDone({ size: total });
-            cb();
-          },
-          async (e) => {
-            const de = explainS3Error(e, where);
-            await abortRemote();
-            rejectDone(de);
-            cb(de);
-          },
-        );
-      },
-    });
-    stream.on("error", (e) => {
-      if (aborted) return;
-      aborted = true;
-      void abortRemote().finally(() => rejectDone(e));
-    });
-    return {
-      stream,
-      done,
-      abort: async (reason?: unknown) => {
-        if (aborted) return;
-        aborted = true;
-        stream.destroy();
-        await abortRemote();
-        await this.delete(key).catch(() => undefined);
-        rejectDone(reason ?? new Error("upload aborted"));
-      },
-    };
+    return new MultipartUpload(target, this.slots, partSize, workers);
   }
 
   async get(key: string, range?: { start: number; end?: number }): Promise<Readable> {
