@@ -3,6 +3,7 @@ import type mysql from "mysql2/promise";
 import { DomainError } from "../errors";
 import { connectServer } from "../mysql/connect";
 import { describeAddress, type ServerAddress } from "../mysql/connection-options";
+import { coreOf, type CoreConnection } from "../mysql/mysql2-internals";
 import { MysqlGtidSet } from "./gtid-mysql";
 import { parseMariaGtidPos } from "./gtid-mariadb";
 import { sendSimpleCommand, streamCommand } from "./replication-command";
@@ -13,7 +14,6 @@ export type DumpFrom = { file: string; position: number } | { gtid: string };
 /** MariaDB replica capability: GTID (4) implies annotate rows, holes and binlog checkpoints. */
 const MARIA_SLAVE_CAPABILITY_GTID = 4;
 
-type CoreConnection = { pause(): void; resume(): void; on(ev: string, fn: (...a: unknown[]) => void): void; stream?: { destroy(e?: Error): void } };
 
 /**
  * One replication connection, set up as a real replica sets itself up: checksums as the server
@@ -37,7 +37,7 @@ export class ReplicaSession {
 
   static async open(server: ServerAddress, o: SessionOptions): Promise<ReplicaSession> {
     const conn = await connectServer(server);
-    const core = (conn as unknown as { connection: CoreConnection }).connection;
+    const core = coreOf(conn);
     // mysql2 re-emits network errors on the connection; the dump promise reports them
     core.on("error", () => undefined);
     try {
@@ -65,7 +65,7 @@ export class ReplicaSession {
   }
 
   private get core(): CoreConnection {
-    return (this.conn as unknown as { connection: CoreConnection }).connection;
+    return coreOf(this.conn);
   }
 
   /**

@@ -1,38 +1,9 @@
 import { EventEmitter } from "node:events";
+import { OutgoingPacket, type CoreConnection, type WirePacket } from "../mysql/mysql2-internals";
 
 // mysql2 runs "commands" from a queue and hands each one the packets the server sends back. A
 // command is any object with execute(packet, connection) -> done; this one sends one replication
 // request and passes every reply packet's payload (copied: mysql2 reuses its packet buffer) on.
-
-/** The parts of mysql2's internal packet and connection objects a command uses. */
-type WirePacket = {
-  buffer: Buffer;
-  offset: number;
-  end: number;
-  isError(): boolean;
-  isEOF(): boolean;
-  asError(encoding?: string): Error;
-};
-type CoreConnection = {
-  _resetSequenceId(): void;
-  writePacket(p: OutgoingPacket): void;
-  clientEncoding?: string;
-  addCommand(cmd: unknown): unknown;
-};
-
-class OutgoingPacket {
-  readonly buffer: Buffer;
-  constructor(payload: Buffer) {
-    this.buffer = Buffer.concat([Buffer.alloc(4), payload]);
-  }
-  length() {
-    return this.buffer.length;
-  }
-  writeHeader(sequenceId: number) {
-    this.buffer.writeUIntLE(this.buffer.length - 4, 0, 3);
-    this.buffer[3] = sequenceId;
-  }
-}
 
 export type ReplicationReply = { kind: "packet"; payload: Buffer } | { kind: "eof" };
 
@@ -65,7 +36,7 @@ class ReplicationCommand extends EventEmitter {
 }
 
 /** Sends a request that the server answers with one OK (COM_REGISTER_SLAVE). */
-export function sendSimpleCommand(core: unknown, request: Buffer): Promise<void> {
+export function sendSimpleCommand(core: CoreConnection, request: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const cmd = new ReplicationCommand(
       request,
@@ -75,7 +46,7 @@ export function sendSimpleCommand(core: unknown, request: Buffer): Promise<void>
       },
       reject,
     );
-    (core as CoreConnection).addCommand(cmd);
+    core.addCommand(cmd);
   });
 }
 
@@ -84,7 +55,7 @@ export function sendSimpleCommand(core: unknown, request: Buffer): Promise<void>
  * leading OK byte stripped), until the server ends the stream (EOF), sends an error, or the
  * connection drops. The promise settles then.
  */
-export function streamCommand(core: unknown, request: Buffer, onEvent: (payload: Buffer) => void): Promise<"eof"> {
+export function streamCommand(core: CoreConnection, request: Buffer, onEvent: (payload: Buffer) => void): Promise<"eof"> {
   return new Promise((resolve, reject) => {
     const cmd = new ReplicationCommand(
       request,
@@ -103,6 +74,6 @@ export function streamCommand(core: unknown, request: Buffer, onEvent: (payload:
       },
       reject,
     );
-    (core as CoreConnection).addCommand(cmd);
+    core.addCommand(cmd);
   });
 }

@@ -75,6 +75,12 @@ export function coreOf(conn: mysql.Connection | CoreConnection): CoreConnection 
   return core;
 }
 
+/** A promise connection for a connection of either kind (a core one is wrapped by its promise()). */
+export function promiseOf(conn: mysql.Connection): mysql.Connection {
+  const c = conn as unknown as { promise?: () => mysql.Connection; connection?: unknown };
+  return typeof c.promise === "function" && !c.connection ? c.promise() : conn;
+}
+
 /** The socket of a promise connection, when mysql2 exposes it. */
 export function socketOf(conn: mysql.Connection): CoreConnection["stream"] | undefined {
   return (conn as unknown as { connection?: CoreConnection }).connection?.stream;

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coreOf, OutgoingPacket, replaceRowParser, socketOf, type CoreConnection, type WirePacket } from "../../server/mysql/mysql2-internals";
+import { coreOf, OutgoingPacket, promiseOf, replaceRowParser, socketOf, type CoreConnection, type WirePacket } from "../../server/mysql/mysql2-internals";
 import { useMariaDB } from "../helpers/mariadb";
 
 // The binlog archiver, the PITR replay and the dump use mysql2 internals that are not its public
@@ -99,6 +99,14 @@ describe("mysql2 internals used by the archiver, the replay and the dump", async
     });
     expect(seen).toEqual(["abc", "defg"]);
     expect(results).toEqual(["encoded", "encoded"]);
+  });
+
+  it("gives a promise connection for a core connection, and keeps a promise one", async () => {
+    expect(promiseOf(conn)).toBe(conn);
+    const p = promiseOf(coreOf(conn) as unknown as mysql.Connection);
+    expect(p).not.toBe(conn);
+    const [rows] = await p.query("SELECT 7 AS v");
+    expect((rows as { v: number }[])[0]!.v).toBe(7);
   });
 
   it("refuses an object that is not a mysql2 connection with a clear error", () => {

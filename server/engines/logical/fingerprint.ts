@@ -1,4 +1,5 @@
 import type mysql from "mysql2/promise";
+import { promiseOf } from "../../mysql/mysql2-internals";
 import type { ManifestDatabase, TableFingerprint } from "../../artifact/manifest";
 import { DomainError } from "../../errors";
 import { detectFlavor } from "../../mysql/introspect";
@@ -19,9 +20,7 @@ type ManifestTable = ManifestDatabase["tables"][number];
  * are set for the reading and put back afterwards.
  */
 export async function fingerprintTable(conn: mysql.Connection, database: string, table: string, t: ManifestTable): Promise<TableFingerprint> {
-  const c = (typeof (conn as unknown as { promise?: unknown }).promise === "function" && !(conn as unknown as { connection?: unknown }).connection
-    ? (conn as unknown as { promise(): mysql.Connection }).promise()
-    : conn) as mysql.Connection;
+  const c = promiseOf(conn);
   const [saved] = await c.query("SELECT @@session.character_set_client, @@session.character_set_results, @@session.collation_connection, @@session.time_zone, @@session.sql_mode");
   const prev = Object.values((saved as Record<string, string | null>[])[0]!);
   // only the results become binary: statements keep the connection's character set (mysql2 may

@@ -1,14 +1,6 @@
 import type mysql from "mysql2/promise";
+import { coreOf, replaceRowParser, type WirePacket } from "../../mysql/mysql2-internals";
 import type { InsertWriter, Row } from "./insert-writer";
-
-type CoreConnection = NodeJS.EventEmitter & {
-  query(opts: { sql: string; rowsAsArray: boolean; typeCast: boolean }): NodeJS.EventEmitter;
-  pause(): void;
-  resume(): void;
-  stream?: NodeJS.EventEmitter & { destroyed?: boolean };
-};
-
-type Packet = { buffer: Buffer; offset: number; end: number };
 
 /** What the fast row parser hands to the "result" listener instead of a row. */
 const ENCODED = Symbol("row encoded in place");
@@ -25,7 +17,7 @@ const ENCODED = Symbol("row encoded in place");
  * as ordinary arrays (typeCast off, rowsAsArray) and take the slower path, with the same output.
  */
 export function streamRows(conn: mysql.Connection, sql: string, writer: InsertWriter, drained: () => Promise<void>): Promise<number> {
-  const core = (conn as unknown as { connection?: CoreConnection }).connection ?? (conn as unknown as CoreConnection);
+  const core = coreOf(conn);
   return new Promise((resolve, reject) => {
     let rows = 0;
     let settled = false;
@@ -48,7 +40,7 @@ export function streamRows(conn: mysql.Connection, sql: string, writer: InsertWr
     let ok = true;
     let failed: unknown = null;
     const parser = {
-      next(packet: Packet) {
+      next(packet: WirePacket) {
         try {
           if (!failed) ok = writer.addPacket(packet.buffer, packet.offset);
         } catch (e) {
@@ -58,7 +50,7 @@ export function streamRows(conn: mysql.Connection, sql: string, writer: InsertWr
       },
     };
     const q = core.query({ sql, rowsAsArray: true, typeCast: false });
-    Object.defineProperty(q, "_rowParser", { configurable: true, get: () => parser, set: () => undefined });
+    replaceRowParser(q, parser);
     q.on("result", (row: Row | typeof ENCODED) => {
       if (settled) return;
       rows++;

@@ -1,6 +1,7 @@
 import type mysql from "mysql2/promise";
 import { connectServer } from "../../mysql/connect";
 import type { ServerAddress } from "../../mysql/connection-options";
+import { socketOf } from "../../mysql/mysql2-internals";
 import type { Flavor } from "../../mysql/server-facts";
 
 /** Connections a dump or restore opened; closed all at once on failure or cancellation. */
@@ -24,7 +25,7 @@ export class ConnectionSet {
    */
   destroyAll() {
     for (const c of this.conns) {
-      const stream = (c as unknown as { connection?: { stream?: { destroy(e?: Error): void } } }).connection?.stream;
+      const stream = socketOf(c);
       if (stream) stream.destroy(Object.assign(new Error("Connection closed by dbbackup (the work was stopped)."), { code: "DBBACKUP_CLOSED" }));
       else c.destroy();
     }

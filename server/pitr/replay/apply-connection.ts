@@ -3,7 +3,8 @@ import type { WorkContext } from "../../engines/types";
 import { DomainError, errorMessage } from "../../errors";
 import { connectServer } from "../../mysql/connect";
 import { describeAddress, type ServerAddress } from "../../mysql/connection-options";
-import { runMultiStatement, type CoreConnection, type MultiOutcome } from "./multi-statement";
+import { coreOf, type CoreConnection } from "../../mysql/mysql2-internals";
+import { runMultiStatement, type MultiOutcome } from "./multi-statement";
 import { PROBED_VARIABLES } from "./session-context";
 
 export type Collation = { name: string; charset: string };
@@ -44,7 +45,7 @@ export class ReplayConnection {
 
   static async open(ctx: WorkContext, target: ServerAddress, opts: { writeBinlog?: boolean } = {}): Promise<ReplayConnection> {
     const conn = await connectServer(target, { multipleStatements: true });
-    const core = (conn as unknown as { connection: CoreConnection }).connection;
+    const core = coreOf(conn);
     const rc = new ReplayConnection(conn, core, describeAddress(target));
     try {
       await rc.setup(ctx, opts.writeBinlog ?? false);

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { CoreConnection, WirePacket } from "../../mysql/mysql2-internals";
 
 /**
  * Runs N statements in one COM_QUERY round trip (the connection has CLIENT_MULTI_STATEMENTS) and
@@ -16,18 +17,6 @@ import { EventEmitter } from "node:events";
  * Replayed statements never return rows; a result set is a protocol surprise and ends the
  * connection.
  */
-
-/** The parts of mysql2's Packet this command reads (it is not exported by the package). */
-type WirePacket = { isError(): boolean; asError(encoding?: string): Error; peekByte(): number };
-
-/** The parts of mysql2's core Connection a command uses (its command queue protocol). */
-export type CoreConnection = EventEmitter & {
-  addCommand(cmd: unknown): unknown;
-  writePacket(p: { buffer: Buffer; length(): number; writeHeader(seq: number): void; _name?: string }): void;
-  _resetSequenceId(): void;
-  clientEncoding?: string;
-  destroy(): void;
-};
 
 export type MultiOutcome = { completed: number; error: (Error & { errno?: number; code?: string; sqlState?: string }) | null; protocolError?: boolean };
 
