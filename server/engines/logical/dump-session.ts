@@ -190,7 +190,11 @@ export class DumpSession {
     this.ctx.signal.removeEventListener("abort", this.onAbort);
     if (this.failure) this.conns.destroyAll();
     else {
-      await Promise.all(this.workers.map((w) => w.query("COMMIT").catch(() => undefined)));
+      // ROLLBACK, never COMMIT: the snapshot transactions only read, but MariaDB puts the
+      // SAVEPOINT statement into the binlog transaction cache, and a COMMIT would write it to the
+      // source's binlog as a transaction with a new GTID (an errant GTID on a replica). A rollback
+      // discards the cache, so a backup leaves the binlog and the GTID state exactly as it found them.
+      await Promise.all(this.workers.map((w) => w.query("ROLLBACK").catch(() => undefined)));
       await this.conns.endAll();
     }
   }
