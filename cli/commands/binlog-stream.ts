@@ -61,14 +61,17 @@ export function registerBinlogCommands(program: Command) {
     .description("archive the server's binlogs continuously as a replica (byte-identical files, checkpoints, resume with no gap) until stopped")
     .option("--output <dir>", "keep the archive in this directory")
     .option("--target <s3url>", "ship the archive to s3://bucket/prefix/ (with --output: copy it there too)")
-    .option("--gtid", "start a new archive at the server's current GTID position (GTIDs must be on)")
+    .option("--gtid", "without --start: start a new archive at the server's current GTID position (GTIDs must be on); it then covers only base backups taken after it starts")
     .option("--server-id <n>", "replica server id, unique among all replicas (default 99999)", parseIntFlag("--server-id", 1, 4294967295))
     .option("--rotate-size <bytes>", "close and ship a segment after this many bytes (e.g. 256M) even if the server has not rotated", (v) => {
       const n = parseSize(v);
       if (n === null || n < 4096) throw new UsageError(`--rotate-size ${v}: a size of at least 4096 bytes, like 1G`);
       return n;
     })
-    .option("--start <where>", "where a new archive begins: oldest | current | FILE:POS | GTID (a resumed archive continues from its checkpoint)")
+    .option(
+      "--start <where>",
+      "where a new archive begins: oldest | current | FILE:POS | GTID (default: oldest, the oldest binlog the server still has, so the archive covers every base backup taken before it whose binlogs are still on the server; current archives only what is written from now on; FILE:POS e.g. a base backup's coordinates from status --from; a resumed archive continues from its checkpoint and ignores this)",
+    )
     .option("--compress", "zstd-compress archived segments (mariadb-binlog then needs zstd -dc first)")
     .option("--work-dir <dir>", "working directory (open segment and checkpoint); default: <output>/.dbbackup-work, or under ~/.cache/dbbackup for S3")
     .option("--checkpoint-interval <duration>", "longest time between durable checkpoints while events arrive (default 250ms)", (v) => {
@@ -165,7 +168,10 @@ async function runStream(p: Plan) {
   let shipped = 0;
   let lastJson = 0;
   try {
-    let start: ArchiveStart = p.start ?? "current";
+    // a new archive starts at the oldest binlog the server has: the CLI has no catalog of base
+    // backups, and any backup taken before this command (the seed's flow: physical-backup, then
+    // binlog-stream) has its coordinates there, as long as the server has not purged them
+    let start: ArchiveStart = p.start ?? "oldest";
     if (p.gtid && !p.start) start = { gtid: await currentGtid(p.server) };
     ctx.log("info", `Archiving the binlogs of ${describeAddress(p.server)} as replica server id ${p.serverId ?? 99999} to ${p.primary.display}${p.mirror ? ` and ${p.mirror.display}` : ""} (working directory ${p.workDir}). Stop with Ctrl-C or SIGTERM.`);
     const { stoppedAt } = await runArchiver(ctx, {

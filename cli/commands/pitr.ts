@@ -59,19 +59,37 @@ export function checkPitrBase(reader: BackupSetReader, until: PitrTarget) {
   }
 }
 
+/**
+ * The archived binlogs from the base backup's coordinates on. Throws, with what to do, when the
+ * archive does not reach back to those coordinates (it was started after the backup was taken).
+ */
+async function archiveSources(reader: BackupSetReader, binlogs: string, s3: S3Flags) {
+  const m = reader.manifest;
+  const from = { file: m.coordinates!.file, position: m.coordinates!.position };
+  if (isS3(binlogs)) {
+    const { bucket, prefix } = parseS3Url(binlogs);
+    return { from, sources: await archiveSourcesFrom(s3Store(bucket, s3), prefix, from) };
+  }
+  const dir = path.resolve(binlogs);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new DomainError("NOT_FOUND", `--binlogs ${dir}: no such directory (give the directory binlog-stream --output wrote, or s3://bucket/prefix/).`);
+  return { from, sources: await directorySources(dir, from, new LocalStore(dir)) };
+}
+
+/**
+ * Everything a point-in-time restore can check before it restores anything: the backup can be a
+ * base for the target, and the archive covers the backup's coordinates (the replay would otherwise
+ * fail only after the base was restored).
+ */
+export async function checkPitrRestore(reader: BackupSetReader, until: PitrTarget, binlogs: string, s3: S3Flags) {
+  checkPitrBase(reader, until);
+  await archiveSources(reader, binlogs, s3);
+}
+
 export async function replayArchive(ctx: WorkContext, r: ReplayRequest): Promise<Record<string, unknown>> {
   const m = r.reader.manifest;
   checkPitrBase(r.reader, r.until);
-  const from = { file: m.coordinates!.file, position: m.coordinates!.position };
-  let sources;
-  if (isS3(r.binlogs)) {
-    const { bucket, prefix } = parseS3Url(r.binlogs);
-    sources = await archiveSourcesFrom(s3Store(bucket, r.s3), prefix, from);
-  } else {
-    const dir = path.resolve(r.binlogs);
-    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new DomainError("NOT_FOUND", `--binlogs ${dir}: no such directory (give the directory binlog-stream --output wrote, or s3://bucket/prefix/).`);
-    sources = await directorySources(dir, from, new LocalStore(dir));
-  }
+  // listed again: a running archiver may have shipped more since the check before the restore
+  const { from, sources } = await archiveSources(r.reader, r.binlogs, r.s3);
   const restored = r.databases.length ? r.databases : m.databases.map((d) => d.name);
   ctx.log("info", `Replaying binlogs from ${formatPos(from)} (${sources.length} file${sources.length === 1 ? "" : "s"} in ${r.binlogs}) up to ${describeTarget(r.until)}.`);
   const res = await replayBinlogs(ctx, {

@@ -26,7 +26,7 @@ import { s3FromCommand, withS3Flags, type S3Flags } from "../locations";
 import { UsageError, usage } from "../usage";
 import { terminalContext } from "../work-context";
 import { openBackup } from "./verify";
-import { checkPitrBase, parsePitrTarget, replayArchive, type PitrTarget } from "./pitr";
+import { checkPitrRestore, parsePitrTarget, replayArchive, type PitrTarget } from "./pitr";
 
 type Plan = {
   from: string;
@@ -115,7 +115,8 @@ async function runRestore(p: Plan) {
   const t0 = Date.now();
   const reader = await openBackup(p.from, p.s3, p.key);
   const m = reader.manifest;
-  if (p.pitr) checkPitrBase(reader, p.pitr.target);
+  // the base can serve the target and the archive reaches back to its coordinates: checked before anything is restored
+  if (p.pitr) await checkPitrRestore(reader, p.pitr.target, p.pitr.binlogs, p.s3);
   const ctx = terminalContext({ quiet: p.quiet });
   let result: Record<string, unknown>;
   // databases this restore creates: dropped again if the restore or the replay after it fails

@@ -134,13 +134,14 @@ describe("restore --binlogs", () => {
     expect(early.code).toBe(1);
     expect(lastLine(early.stderr)).toMatch(/is before backup b\w+ was taken/);
     expect((await sb.sql("SHOW DATABASES LIKE 'pitr_early'")).length).toBe(0);
-    // an archive without the base backup's binlog: the base was restored, the replay cannot start,
-    // and the restored copy is dropped again rather than left at the backup's time
+    // an archive without the base backup's binlog: refused before the base is restored, with what to do
     const empty = path.join(work, "empty-archive");
     fs.mkdirSync(empty);
     const missing = await runCli(["restore", "--from", setDir(), ...conn(), "--rename-db", "pitr:pitr_missing", "--binlogs", empty, "--until", markTime]);
     expect(missing.code).toBe(1);
     expect(lastLine(missing.stderr)).toMatch(new RegExp(`^dbbackup: ${empty} has no binlog\\.\\d+, where the base backup's coordinates`));
+    expect(lastLine(missing.stderr)).toMatch(/Nothing was restored\. .*binlog-stream --start oldest/);
+    expect(missing.stderr).not.toMatch(/Restoring /);
     expect((await sb.sql("SHOW DATABASES LIKE 'pitr_missing'")).length).toBe(0);
   });
 });

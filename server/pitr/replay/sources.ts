@@ -10,7 +10,7 @@ import { readState, type LocalSegment } from "../../binlog/archive-state";
 import { BINLOG_MAGIC, EventType, HEADER_LENGTH } from "../../binlog/event-types";
 import { DomainError } from "../../errors";
 import type { ObjectStore } from "../../storage/object-store";
-import { formatPos, type BinlogPos } from "../positions";
+import { comparePos, formatPos, type BinlogPos } from "../positions";
 import type { ReplaySource } from "./types";
 
 const CHUNK = 1 << 20;
@@ -105,6 +105,15 @@ export function archivedFileSources(store: ObjectStore, segments: SegmentMeta[],
   });
 }
 
+/** What to do when an archive does not reach back to a base backup's coordinates. */
+export function missingCoverageAdvice(from: BinlogPos): string {
+  return (
+    `Nothing was restored. To replay from this backup, archive from its binlog while the server still has it: ` +
+    `binlog-stream --start ${from.file}:4 (the start of the file that holds ${formatPos(from)}) or --start oldest, into a new --output directory or --target prefix, then restore with that archive; ` +
+    `or take a new base backup now, which the running archive covers.`
+  );
+}
+
 /**
  * Every archived file from `from.file` on, for a store prefix written by the archiver (what the CLI
  * is pointed at with --binlogs). Stops before the first later file the archive does not hold from
@@ -114,10 +123,16 @@ export async function archiveSourcesFrom(store: ObjectStore, prefix: string, fro
   const segments = await listArchivedSegments(store, prefix);
   const files = [...new Set(segments.map((s) => s.file))].sort(compareBinlogFiles).filter((f) => compareBinlogFiles(f, from.file) >= 0);
   if (files[0] !== from.file) {
-    throw new DomainError("PRECONDITION", `The archive at ${store.describe(prefix)} has no segment of ${from.file}, where the base backup's coordinates (${formatPos(from)}) are. It starts at ${segments[0] ? `${segments[0].file}:${segments[0].startPosition}` : "nothing"}.`);
+    const starts = [...segments].sort((a, b) => comparePos({ file: a.file, position: a.startPosition }, { file: b.file, position: b.startPosition }))[0];
+    throw new DomainError(
+      "PRECONDITION",
+      `The archive at ${store.describe(prefix)} has no segment of ${from.file}, where the base backup's coordinates (${formatPos(from)}) are. It ${starts ? `starts at ${starts.file}:${starts.startPosition}` : "holds no segment at all"}. ${missingCoverageAdvice(from)}`,
+    );
   }
   const first = segments.filter((s) => s.file === from.file).sort((a, b) => a.startPosition - b.startPosition)[0]!;
-  if (first.startPosition > from.position) throw new DomainError("PRECONDITION", `The archive holds ${from.file} only from position ${first.startPosition}, after the base backup's coordinates ${formatPos(from)}.`);
+  if (first.startPosition > from.position) {
+    throw new DomainError("PRECONDITION", `The archive holds ${from.file} only from position ${first.startPosition}, after the base backup's coordinates ${formatPos(from)}: it was started after the backup was taken. ${missingCoverageAdvice(from)}`);
+  }
   const out = [files[0]!];
   for (const f of files.slice(1)) {
     if (segments.filter((s) => s.file === f).sort((a, b) => a.startPosition - b.startPosition)[0]!.startPosition !== 4) break;
@@ -138,7 +153,12 @@ export async function directorySources(dir: string, from: BinlogPos, store?: Obj
   }
   const base = from.file.replace(/\.\d+$/, "");
   const files = names.filter((n) => n.startsWith(`${base}.`) && /\.\d+$/.test(n)).sort(compareBinlogFiles).filter((f) => compareBinlogFiles(f, from.file) >= 0);
-  if (files[0] !== from.file) throw new DomainError("PRECONDITION", `${dir} has no ${from.file}, where the base backup's coordinates (${formatPos(from)}) are.`);
+  if (files[0] !== from.file) {
+    throw new DomainError(
+      "PRECONDITION",
+      `${dir} has no ${from.file}, where the base backup's coordinates (${formatPos(from)}) are. Nothing was restored. Copy the server's binlogs from ${from.file} on into it, or point --binlogs at an archive binlog-stream wrote from ${formatPos(from)} or earlier (binlog-stream --start oldest, or --start ${from.file}:4).`,
+    );
+  }
   return localFileSources(files.map((f) => path.join(dir, f)));
 }
 
