@@ -4,11 +4,13 @@ import { runArchiver, type ArchiveStart, type ArchiverStatus, type SegmentMeta }
 import { dataDir } from "../config";
 import { db } from "../db/client";
 import { DomainError, errorMessage } from "../errors";
-import { currentBinlogPosition } from "../binlog/server-status";
+import { readState } from "../binlog/archive-state";
+import { binlogFiles, currentBinlogPosition } from "../binlog/server-status";
 import { hostAddress } from "../hosts/host-address";
 import { withServer } from "../mysql/connect";
 import type { RunKind } from "../runner/run-kinds";
 import { openTargetStore } from "../storage/open-store";
+import { coveringStart, neededBackupOf } from "./archive-start";
 
 export type ArchiveParams = { targetId: string; start?: ArchiveStart; fresh?: boolean };
 
@@ -73,11 +75,21 @@ export const archiveRunKind: RunKind<ArchiveParams> = {
     await setState({ status: "running", message: null, runId: ctx.run.id, serverId: host.archiverServerId });
     ctx.log("info", `Archiving binlogs of ${host.name} as replica server id ${host.archiverServerId} to ${store.describe(archivePrefix(host.name))}${host.archiveRotateSize ? `, rotating every ${host.archiveRotateSize} bytes` : ""}.`);
     let lastStatus = 0;
-    // "current" starts at the beginning of the server's current binlog file, not in its middle: the
-    // archive then holds the file's format description event, which replay needs, and the coverage
-    // reaches back to the file's first event. (A resumed archive ignores the start.)
-    let start = ctx.params.start ?? "current";
-    if (start === "current") {
+    // A new archive without an explicit start covers the host's backups: it begins at the start of
+    // the binlog file of the oldest backup retention keeps for point-in-time recovery (or the newest
+    // backup), or at the server's oldest binlog when that file is gone. "current" starts at the
+    // beginning of the server's current binlog file, not in its middle: the archive then holds the
+    // file's format description event, which replay needs. (A resumed archive ignores the start.)
+    let start: ArchiveStart = ctx.params.start ?? "current";
+    if (!ctx.params.start && !(await readState(dir))) {
+      const need = await neededBackupOf(host.id);
+      const server = await withServer(hostAddress(host), async (c) => ({ files: (await binlogFiles(c)).map((f) => f.file), current: await currentBinlogPosition(c) })).catch(() => null);
+      if (server) {
+        const chosen = coveringStart(need, server.files, server.current);
+        start = chosen.start;
+        ctx.log(chosen.start === "oldest" && need ? "warn" : "info", `New archive starts ${typeof start === "string" ? `at the ${start} binlog` : "file" in start ? `at ${start.file}:4` : `at GTID ${start.gtid}`}: ${chosen.why}.`);
+      }
+    } else if (start === "current") {
       const cur = await withServer(hostAddress(host), (c) => currentBinlogPosition(c)).catch(() => null);
       if (cur) start = { file: cur.file, position: 4 };
     }

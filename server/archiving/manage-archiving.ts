@@ -35,10 +35,11 @@ export async function ensureArchiveRun(hostId: string) {
   const active = await db().run.findFirst({ where: { hostId, kind: "binlog", state: { in: ["queued", "running"] } } });
   if (active) return active;
   const last = await db().run.findFirst({ where: { hostId, kind: "binlog" }, orderBy: { queuedAt: "desc" } });
-  // after a failure, wait before trying again (a notification went out); purged binlogs need a fresh start
+  // after a failure, wait before trying again (a notification went out); purged binlogs need a fresh
+  // start. Without a start, a new archive reaches back to the host's backups (see archive-start.ts).
   if (last?.state === "failed" && last.finishedAt && Date.now() - last.finishedAt.getTime() < 5 * 60_000) return null;
   const fresh = last?.state === "failed" && /purged/i.test(last.error ?? "");
-  return enqueueRun({ kind: "binlog", hostId, params: { targetId: host.archiveTargetId, start: fresh ? "oldest" : "current", fresh }, maxAttempts: 1000 });
+  return enqueueRun({ kind: "binlog", hostId, params: { targetId: host.archiveTargetId, ...(fresh ? { start: "oldest" as const } : {}), fresh }, maxAttempts: 1000 });
 }
 
 /** Supervisor pass: every host that wants archiving gets its run (after restarts, failures). */

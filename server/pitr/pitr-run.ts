@@ -58,7 +58,14 @@ export const pitrRunKind: RunKind<PitrParams> = {
 
     ctx.progress({ phase: "planning" });
     const target = parseTarget(p);
-    const plan = planPitr({ target, backups: await planBackups(source.id), segments: await coverageSegments(source.id) });
+    // planned (coverage of the base backup's coordinates through to the target checked) before anything is restored
+    let plan: ReturnType<typeof planPitr>;
+    try {
+      plan = planPitr({ target, backups: await planBackups(source.id), segments: await coverageSegments(source.id) });
+    } catch (e) {
+      if (e instanceof DomainError) throw new DomainError(e.code, `${e.message} Nothing was restored.`);
+      throw e;
+    }
     ctx.log("info", `Plan: ${plan.summary} ${plan.bytesToReplay} bytes of binlogs (${plan.segments.map((s) => `${s.file}:${s.startPosition}-${s.endPosition}${s.live ? " (archiver's live tail)" : ""}`).join(", ")}).`);
     for (const s of plan.skipped) ctx.log("info", `Not using backup ${s.id}: ${s.reason}.`);
 

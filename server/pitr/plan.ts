@@ -106,7 +106,11 @@ export function planPitr(input: { target: PitrTarget; backups: PlanBackup[]; seg
     const from = { file: b.file, position: b.position ?? 4 };
     const range = rangeContaining(ranges, from);
     if (!range) {
-      skipped.push({ id: b.id, reason: `no archived binlog covers its coordinates ${formatPos(from)}` });
+      const later = ranges.find((r) => comparePos(r.start, from) > 0);
+      skipped.push({
+        id: b.id,
+        reason: `no archived binlog covers its coordinates ${formatPos(from)}${later ? ` (the archive begins only at ${formatPos(later.start)}: the archiver was not running when this backup was taken)` : ranges.length ? " (the archive ends before them)" : " (nothing is archived)"}`,
+      });
       continue;
     }
     const segs = reach(range, from, target);
@@ -133,6 +137,6 @@ export function planPitr(input: { target: PitrTarget; backups: PlanBackup[]; seg
   }
   throw new DomainError(
     "PRECONDITION",
-    `No backup connects to ${describeTarget(target)} through archived binlogs without a gap. ${skipped.filter((s) => !s.reason.startsWith("taken after")).map((s) => `Backup ${s.id}: ${s.reason}.`).join(" ")} Take a new full backup to start a new recoverable window.`,
+    `No backup connects to ${describeTarget(target)} through archived binlogs without a gap. ${skipped.filter((s) => !s.reason.startsWith("taken after")).map((s) => `Backup ${s.id}: ${s.reason}.`).join(" ")} Take a new full backup to start a new recoverable window (a running archive covers every backup taken while it runs).`,
   );
 }
