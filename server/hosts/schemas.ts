@@ -22,12 +22,12 @@ export const portSchema = z.coerce
   .min(1, "The port must be between 1 and 65535.")
   .max(65535, "The port must be between 1 and 65535.");
 
+/** Empty means nobody chose one: no environment badge is shown. */
 export const environmentSchema = z
   .string()
   .trim()
-  .min(1)
   .max(32)
-  .regex(/^[a-z0-9-]+$/, "Use lower-case letters, digits and dashes (production, staging, ...).");
+  .regex(/^[a-z0-9-]*$/, "Use lower-case letters, digits and dashes (production, staging, ...).");
 
 const hostFields = {
   name: hostNameSchema,
@@ -47,7 +47,7 @@ const hostFields = {
     .optional()
     .transform((s) => s || null)
     .refine((s) => s === null || s.includes("-----BEGIN CERTIFICATE-----") || s.startsWith("/"), "Paste the CA certificate in PEM form, or give the path of a PEM file."),
-  environment: environmentSchema.default("production"),
+  environment: environmentSchema.default(""),
   labels: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
   isVerificationHost: z.boolean().default(false),
   datadir: z
