@@ -70,7 +70,7 @@ export function registerBinlogCommands(program: Command) {
     })
     .option(
       "--start <where>",
-      "where a new archive begins: oldest | current | FILE:POS | GTID (default: oldest, the oldest binlog the server still has, so the archive covers every base backup taken before it whose binlogs are still on the server; current archives only what is written from now on; FILE:POS e.g. a base backup's coordinates from status --from; a resumed archive continues from its checkpoint and ignores this)",
+      "where a new archive begins: oldest | current | FILE:POS | GTID (default: oldest, the oldest binlog the server still has, so the archive covers every base backup taken before it whose binlogs are still on the server; current archives only what is written from now on; FILE:POS e.g. FILE:4, the start of the binlog holding a base backup's coordinates (status --from shows them); a resumed archive continues from its checkpoint and ignores this)",
     )
     .option("--compress", "zstd-compress archived segments (mariadb-binlog then needs zstd -dc first)")
     .option("--work-dir <dir>", "working directory (open segment and checkpoint); default: <output>/.dbbackup-work, or under ~/.cache/dbbackup for S3")
