@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import type mysql from "mysql2/promise";
 import { queryRows } from "./connect";
 import type { ServerAddress } from "./connection-options";
+import { refineFilesystemType } from "./filesystem-type";
 import type { Flavor, ServerFacts } from "./server-facts";
 
 const execFileP = promisify(execFile);
@@ -51,7 +52,8 @@ export async function filesystemOf(p: string): Promise<string | null> {
   try {
     if (!fs.existsSync(p)) return null;
     const { stdout } = await execFileP("stat", ["-f", "-c", "%T", p], { timeout: 3000 });
-    return stdout.trim() || null;
+    // statfs says "ext2/ext3" for ext4 too: the mount table tells them apart
+    return refineFilesystemType(stdout.trim() || null, p);
   } catch {
     return null;
   }
