@@ -61,7 +61,7 @@ export function registerBinlogCommands(program: Command) {
     .description("archive the server's binlogs continuously as a replica (byte-identical files, checkpoints, resume with no gap) until stopped")
     .option("--output <dir>", "keep the archive in this directory")
     .option("--target <s3url>", "ship the archive to s3://bucket/prefix/ (with --output: copy it there too)")
-    .option("--gtid", "without --start: start a new archive at the server's current GTID position (GTIDs must be on); it then covers only base backups taken after it starts")
+    .option("--gtid", "without --start: start a new archive at the GTID position of the oldest binlog the server still has (GTIDs must be on), covering the base backups taken before it like the default start")
     .option("--server-id <n>", "replica server id, unique among all replicas (default 99999)", parseIntFlag("--server-id", 1, 4294967295))
     .option("--rotate-size <bytes>", "close and ship a segment after this many bytes (e.g. 256M) even if the server has not rotated", (v) => {
       const n = parseSize(v);
@@ -146,8 +146,13 @@ async function mirrorSegment(from: ArchiveTarget, to: ArchiveTarget, m: SegmentM
   await to.store.put(segmentMetaKey(to.prefix, m.file, m.startPosition), serializeSegmentMeta({ ...m, key }));
 }
 
-/** Where a new archive with --gtid begins: the server's current GTID position. */
-async function currentGtid(server: ServerAddress): Promise<string> {
+/**
+ * Where a new archive with --gtid begins: the GTID position at the start of the oldest binlog the
+ * server still has (MariaDB: BINLOG_GTID_POS of its first event; MySQL: gtid_purged), so that, like
+ * the default start, it covers the base backups taken before it. When no GTID was written before
+ * that binlog (the position is empty) the archive starts at the binlog's first event instead.
+ */
+async function oldestGtidStart(server: ServerAddress): Promise<ArchiveStart> {
   const facts = await gatherInfo(server);
   if (!facts.binlog.enabled) throw new DomainError("PRECONDITION", `Binary logging is off on ${describeAddress(server)}: start the server with log_bin and a unique server_id.`);
   if (!facts.gtid.enabled) {
@@ -156,11 +161,14 @@ async function currentGtid(server: ServerAddress): Promise<string> {
       `GTID is not enabled on ${describeAddress(server)} (gtid_mode ${facts.gtid.mode ?? "OFF"}): SET GLOBAL gtid_mode = ON_PERMISSIVE; SET GLOBAL enforce_gtid_consistency = ON; SET GLOBAL gtid_mode = ON; or stream without --gtid.`,
     );
   }
-  const sql = facts.flavor === "mariadb" ? "SELECT @@GLOBAL.gtid_binlog_pos AS g" : "SELECT @@GLOBAL.gtid_executed AS g";
-  const [r] = await withServer(server, (c) => queryRows<{ g: string }>(c, sql));
-  const g = String(r?.g ?? "").replace(/\s+/g, "");
-  if (!g) throw new DomainError("PRECONDITION", `${describeAddress(server)} has no GTID position yet (nothing was written to its binlog with GTIDs): start with --start current instead.`);
-  return g;
+  const g = await withServer(server, async (c) => {
+    if (facts.flavor !== "mariadb") return String((await queryRows<{ g: string }>(c, "SELECT @@GLOBAL.gtid_purged AS g"))[0]?.g ?? "");
+    const first = (await queryRows<{ Log_name: string }>(c, "SHOW BINARY LOGS"))[0]?.Log_name;
+    if (!first) return "";
+    return String((await queryRows<{ g: string | null }>(c, "SELECT BINLOG_GTID_POS(?, 4) AS g", [first]))[0]?.g ?? "");
+  });
+  const gtid = g.replace(/\s+/g, "");
+  return gtid ? { gtid } : "oldest";
 }
 
 async function runStream(p: Plan) {
@@ -172,7 +180,7 @@ async function runStream(p: Plan) {
     // backups, and any backup taken before this command (the seed's flow: physical-backup, then
     // binlog-stream) has its coordinates there, as long as the server has not purged them
     let start: ArchiveStart = p.start ?? "oldest";
-    if (p.gtid && !p.start) start = { gtid: await currentGtid(p.server) };
+    if (p.gtid && !p.start) start = await oldestGtidStart(p.server);
     ctx.log("info", `Archiving the binlogs of ${describeAddress(p.server)} as replica server id ${p.serverId ?? 99999} to ${p.primary.display}${p.mirror ? ` and ${p.mirror.display}` : ""} (working directory ${p.workDir}). Stop with Ctrl-C or SIGTERM.`);
     const { stoppedAt } = await runArchiver(ctx, {
       server: p.server,

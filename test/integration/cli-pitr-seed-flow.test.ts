@@ -2,7 +2,8 @@
 // then `binlog-stream --output binlog/` with the default start, writes and DDL around three marked
 // instants (a rotation among them), then `restore --from base/ --binlogs binlog/ --until ...` into
 // fresh servers, each reproducing its instant exactly. And an archive started after the backup
-// (--start current) is refused before anything is restored, saying what to do.
+// (--start current) is refused before anything is restored, saying what to do; --gtid with no
+// --start covers the backup before it too.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -214,6 +215,45 @@ describe("an archive that does not reach back to the base backup", () => {
       expect((await again.done).code).toBe(0);
       const ok = await runCli(["restore", "--from", b2, ...conn(fresh), "--binlogs", fixed, "--until", until, "-q"]);
       expect(ok.code, ok.stderr).toBe(0);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
+
+describe("binlog-stream --gtid with no --start", () => {
+  it("starts at the GTID position of the server's oldest binlog, so it covers the base backup taken before it", async () => {
+    const b3 = path.join(work, "base3");
+    const b = await runCli(["physical-backup", "--engine", "auto", ...conn(sb), "--output", b3, "-q"]);
+    expect(b.code, b.stderr).toBe(0);
+    await writeOrders(10, "before-gtid-archiver");
+    // the oldest binlog left starts after some GTIDs (binlog.000001 of a new server starts with none)
+    const files = (await sb.sql<{ Log_name: string }>("SHOW BINARY LOGS")).map((r) => r.Log_name);
+    await sb.sql(`PURGE BINARY LOGS TO '${files[1]}'`);
+    const [g] = await sb.sql<{ g: string }>(`SELECT BINLOG_GTID_POS('${files[1]}', 4) AS g`);
+    expect(g!.g).toMatch(/^\d+-\d+-\d+/);
+
+    const gtidArchive = path.join(work, "binlog-gtid");
+    const run = startCli(["binlog-stream", ...conn(sb), "--gtid", "--output", gtidArchive, "--server-id", "99903", "--json"]);
+    let until: Mark;
+    try {
+      await caughtUp(run);
+      await writeOrders(12, "gtid-archived");
+      until = await mark();
+      await writeOrders(3, "after-gtid-mark");
+      await caughtUp(run);
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Starting a new binlog archive in ${path.join(gtidArchive, ".dbbackup-work")} at GTID ${g!.g}.`);
+
+    const fresh = await startSandbox();
+    try {
+      const ok = await runCli(["restore", "--from", b3, ...conn(fresh), "--binlogs", gtidArchive, "--until-gtid", until!.gtid, "-q"]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(await state(fresh)).toEqual(until!.state);
     } finally {
       await fresh.stop();
     }
