@@ -73,6 +73,7 @@ describe("engine list / select", () => {
     const j = JSON.parse((await runCli(["engine", "list", ...conn(), "--json"])).stdout);
     expect(j.info.flavor).toBe("MariaDB");
     expect(j.engines.map((e: { name: string }) => e.name).sort()).toEqual(["clone", "logical", "mariabackup", "snapshot", "xtrabackup"]);
+    expect(j.seedNames.map((e: { name: string }) => e.name)).toEqual(["mysqldump", "streaming"]);
   });
 });
 

@@ -18,6 +18,12 @@ export type EngineReport = {
     snapshot: boolean;
   };
   engines: { name: string; description: string; available: boolean; reasons: string[] }[];
+  /**
+   * The seed's engine names that are not engines of their own here: `mysqldump` (an alias of the
+   * logical engine) and `streaming` (any engine's output sent straight to S3 by stream-backup).
+   * Listed next to the engines by `dbbackup engine list`, with their availability on this server.
+   */
+  seedNames: { name: string; means: string; description: string; available: boolean; reasons: string[] }[];
   recommendation: { engine: string | null; reason: string };
 };
 
@@ -32,6 +38,24 @@ export function gatherEngineReport(facts: ServerFacts, opts: SelectorOptions = {
     const a = e.availability(facts);
     return { name: e.name, description: e.description, available: a.available, reasons: a.reasons };
   });
+  const logical = engines.find((e) => e.name === "logical");
+  const streamable = engines.filter((e) => e.available).map((e) => e.name);
+  const seedNames: EngineReport["seedNames"] = [
+    {
+      name: "mysqldump",
+      means: "logical",
+      description: "the seed's name for the logical engine: --engine mysqldump runs logical (a .sql/.sql.gz/.sql.zst file the stock client replays, or a backup set)",
+      available: logical?.available ?? false,
+      reasons: logical ? logical.reasons : ["the logical engine is not registered"],
+    },
+    {
+      name: "streaming",
+      means: "stream-backup",
+      description: "not an engine of its own: stream-backup --target s3://bucket/... sends any available engine's output straight to S3 by parallel multipart upload, nothing staged on disk",
+      available: streamable.length > 0,
+      reasons: streamable.length ? [`engines that can stream here: ${streamable.join(", ")}`] : ["no engine is available to stream"],
+    },
+  ];
   let recommendation: EngineReport["recommendation"];
   try {
     const c = selectEngine(facts, { selector: createEngineSelector(opts) });
@@ -53,6 +77,7 @@ export function gatherEngineReport(facts: ServerFacts, opts: SelectorOptions = {
       snapshot: snapshotFs !== null,
     },
     engines,
+    seedNames,
     recommendation,
   };
 }
@@ -80,11 +105,18 @@ export function formatEngineReport(r: EngineReport, opts: { engines?: boolean } 
   ];
   if (opts.engines) {
     out.push("Engines:", RULE);
-    const w = Math.max(...r.engines.map((e) => e.name.length), 6) + 2;
-    for (const e of r.engines) {
+    const seed = r.seedNames ?? [];
+    const w = Math.max(...r.engines.map((e) => e.name.length), ...seed.map((e) => e.name.length), 6) + 2;
+    const row = (e: { name: string; available: boolean; description: string; reasons: string[] }) => {
       out.push(`${e.name.padEnd(w)}${e.available ? "available" : "unavailable"}  ${e.description}`);
       for (const why of e.reasons) out.push(`${" ".repeat(w)}- ${why}`);
+    };
+    for (const e of r.engines) {
+      row(e);
+      // the seed's mysqldump right after the engine it names
+      for (const s of seed) if (s.means === e.name) row(s);
     }
+    for (const s of seed) if (!r.engines.some((e) => e.name === s.means)) row(s);
     out.push("");
   }
   out.push("Recommendation:", RULE, line("Engine", r.recommendation.engine ?? "none"), line("Reason", r.recommendation.reason));
