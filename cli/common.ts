@@ -21,9 +21,10 @@ export function pick<T>(cmd: Command, key: string, fromConfig: T | undefined): T
   return fromConfig !== undefined ? fromConfig : (cmd.getOptionValue(key) as T);
 }
 
-/** The --config file of this command (or {} without one). */
+/** The --config file of this command, given after it or before it (`dbbackup --config c.yaml engine select`); {} without one. */
 export function configOf(cmd: Command): ConfigFile {
-  const file = cmd.getOptionValue("config") as string | undefined;
+  let file: string | undefined;
+  for (let c: Command | null = cmd; c && !file; c = c.parent) file = c.getOptionValue("config") as string | undefined;
   if (!file) return {};
   return loadConfigFile(file);
 }

@@ -17,6 +17,8 @@ program
   .name("dbbackup")
   .description("Backups for MySQL and MariaDB that restore: engines, binlog archive, point-in-time recovery.")
   .version("0.1.0")
+  // also accepted before the subcommand (`dbbackup --config c.yaml engine select`); see configOf
+  .option("--config <file>", "YAML configuration (the seed's structure; flags override it)")
   .exitOverride()
   .configureOutput({
     // commander's own errors (unknown option, missing argument) become our one-line format
