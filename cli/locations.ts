@@ -6,7 +6,7 @@ import type { ConfigFile } from "../server/config-file";
 import { DomainError } from "../server/errors";
 import { LocalStore } from "../server/storage/local-store";
 import type { ObjectStore } from "../server/storage/object-store";
-import { MIN_PART_SIZE, parseS3Url, S3Store } from "../server/storage/s3-store";
+import { MIN_PART_SIZE, S3Store } from "../server/storage/s3-store";
 import { pick } from "./common";
 import { UsageError } from "./usage";
 
@@ -47,6 +47,91 @@ export function isS3(location: string) {
   return location.startsWith("s3://");
 }
 
+/**
+ * Why `bucket` cannot be an S3 bucket name, or null when it can. The rule (AWS's, which
+ * S3-compatible servers follow): 3 to 63 characters of lowercase letters, digits, dots and hyphens,
+ * beginning and ending with a letter or digit, no two dots in a row, not an IP address.
+ */
+export function bucketNameProblem(bucket: string): string | null {
+  const rule = "bucket names are 3-63 characters of lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit";
+  if (bucket.length < 3 || bucket.length > 63) return `${rule} (this one has ${bucket.length})`;
+  const bad = [...new Set(bucket.replace(/[a-z0-9.-]/g, ""))];
+  if (bad.length) return `${rule}; ${bad.map((ch) => JSON.stringify(ch)).join(", ")} ${bad.length === 1 ? "is" : "are"} not allowed${/[A-Z]/.test(bucket) ? " (no capitals)" : ""}`;
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(bucket)) return `${rule}`;
+  if (bucket.includes("..")) return `${rule}, with no two dots in a row`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return `${rule}, and not an IP address`;
+  return null;
+}
+
+/** s3://bucket/prefix split, or a usage error (exit 2) saying what is wrong with the URL. */
+export function parseS3Location(location: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([^/]*)\/?(.*)$/.exec(location);
+  if (!m || !m[1]) throw new UsageError(`${location}: name a bucket, as in s3://bucket/prefix/ (a backup set) or s3://bucket/path/db.sql.zst (one object)`);
+  const problem = bucketNameProblem(m[1]);
+  if (problem) throw new UsageError(`${location}: ${JSON.stringify(m[1])} is not a valid S3 bucket name: ${problem}`);
+  return { bucket: m[1], prefix: m[2] ?? "" };
+}
+
+/**
+ * Checks, before connecting to any server, that a local output can be created: the nearest
+ * existing ancestor of `target` must be a directory (not a file) in which this process can create
+ * entries. A usage error (exit 2) names the path that is in the way.
+ */
+export function checkLocalOutputCreatable(target: string, display = target) {
+  // ENOTDIR: a file in the middle of the path; the walk up finds it
+  const statOf = (p: string) => {
+    try {
+      return fs.statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      throw e;
+    }
+  };
+  let dir = path.resolve(target);
+  let st = statOf(dir);
+  if (st?.isDirectory()) {
+    probeDirectory(dir, display);
+    return;
+  }
+  if (st) {
+    if (display.endsWith("/")) throw new UsageError(`${display}: ${dir} is a file, not a directory; a backup set needs a directory of its own`);
+    return; // an existing file: checkOutputFree refuses it by name
+  }
+  for (;;) {
+    const parent = path.dirname(dir);
+    st = statOf(parent);
+    if (st) {
+      if (!st.isDirectory()) throw new UsageError(`${display}: ${parent} is a file, not a directory, so nothing can be created under it; choose another location`);
+      probeDirectory(parent, display);
+      return;
+    }
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/** Creates and removes an empty directory in `dir`: the only sure test that entries can be made there. */
+function probeDirectory(dir: string, display: string) {
+  let probe: string;
+  try {
+    probe = fs.mkdtempSync(path.join(dir, ".dbbackup-probe-"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EROFS"
+          ? "the filesystem is read-only"
+          : code === "ENOSPC"
+            ? "the filesystem is full"
+            : code === "ENOENT"
+              ? "this filesystem does not allow new files there"
+              : ((e as Error).message ?? String(code));
+    throw new UsageError(`${display} cannot be written: nothing can be created in ${dir} (${why}); choose a writable location`);
+  }
+  fs.rmSync(probe, { recursive: true, force: true });
+}
+
 /** An S3 store rooted at a bucket (keys are full object keys). */
 export function s3Store(bucket: string, s3: S3Flags): S3Store {
   if (s3.partSize !== undefined && s3.partSize < MIN_PART_SIZE) throw new UsageError(`--part-size ${s3.partSize}: S3 parts are at least ${MIN_PART_SIZE} bytes (5 MiB)`);
@@ -74,10 +159,10 @@ export function s3Store(bucket: string, s3: S3Flags): S3Store {
  */
 export function openLocation(location: string, s3: S3Flags = {}, kind: "file" | "set"): { store: ObjectStore; key: string; display: string } {
   if (isS3(location)) {
-    const { bucket, prefix } = parseS3Url(location);
+    const { bucket, prefix } = parseS3Location(location);
     const store = s3Store(bucket, s3);
     const key = kind === "set" ? (prefix === "" || prefix.endsWith("/") ? prefix : prefix + "/") : prefix;
-    if (kind === "file" && (!key || key.endsWith("/"))) throw new DomainError("INVALID", `${location}: name the object, e.g. s3://${bucket}/${key}backup.sql.zst`);
+    if (kind === "file" && (!key || key.endsWith("/"))) throw new UsageError( `${location}: name the object, e.g. s3://${bucket}/${key}backup.sql.zst`);
     return { store, key, display: store.describe(key) };
   }
   const abs = path.resolve(location);
@@ -108,7 +193,7 @@ export function classifyOutput(location: string): OutputKind {
 /** How a readable location is laid out: a set (directory/prefix) or a single file with its sidecar manifest. */
 export async function locateBackup(location: string, s3: S3Flags): Promise<{ store: ObjectStore; key: string; single: boolean; display: string }> {
   if (isS3(location)) {
-    const { bucket, prefix } = parseS3Url(location);
+    const { bucket, prefix } = parseS3Location(location);
     const store = s3Store(bucket, s3);
     if (prefix && !prefix.endsWith("/") && (await store.head(`${prefix}.manifest.json`))) return { store, key: prefix, single: true, display: store.describe(prefix) };
     const p = prefix === "" || prefix.endsWith("/") ? prefix : prefix + "/";

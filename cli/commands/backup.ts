@@ -18,7 +18,7 @@ import { newId } from "../../server/util/ids";
 import { collectList, configOf, given, out, parseIntFlag, pick, printJson, withCommonFlags } from "../common";
 import { addressFromCommand, withConnectionFlags } from "../connection";
 import { readKeyFile } from "../encryption-key";
-import { classifyOutput, isS3, openLocation, s3FromCommand, withS3Flags, type OutputKind, type S3Flags } from "../locations";
+import { checkLocalOutputCreatable, classifyOutput, isS3, openLocation, s3FromCommand, withS3Flags, type OutputKind, type S3Flags } from "../locations";
 import { Interrupted } from "../interrupted";
 import { UsageError, usage } from "../usage";
 import { terminalContext } from "../work-context";
@@ -227,7 +227,9 @@ async function cleanLocalSet(dir: string, existed: boolean) {
 }
 
 async function runBackup(p: Plan) {
+  // the output location is checked before connecting to (and locking) the server
   const where = openLocation(p.output, p.s3, p.kind.kind === "set" ? "set" : "file");
+  if (where.store instanceof LocalStore) checkLocalOutputCreatable(p.kind.kind === "set" ? where.store.root : path.join(where.store.root, where.key), where.display);
   await checkOutputFree(where.store, where.key, p.kind, where.display);
   const localSet = p.kind.kind === "set" && where.store instanceof LocalStore ? where.store.root : null;
   const existed = localSet ? fs.existsSync(localSet) : false;
