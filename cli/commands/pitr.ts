@@ -6,7 +6,7 @@ import { DomainError, errorMessage } from "../../server/errors";
 import type { ServerAddress } from "../../server/mysql/connection-options";
 import { consistentBeforeTime, describeTarget, parseTarget, type PitrTarget } from "../../server/pitr/plan";
 import { comparePos, formatPos } from "../../server/pitr/positions";
-import { archiveSourcesFrom, directorySources, replayBinlogs } from "../../server/pitr/replay";
+import { archiveSourcesFrom, checkArchiveReaches, directorySources, replayBinlogs } from "../../server/pitr/replay";
 import { isPhysicalLayout } from "../../server/restore/physical/physical-object";
 import { LocalStore } from "../../server/storage/local-store";
 import { parseS3Url } from "../../server/storage/s3-store";
@@ -82,7 +82,14 @@ async function archiveSources(reader: BackupSetReader, binlogs: string, s3: S3Fl
  */
 export async function checkPitrRestore(reader: BackupSetReader, until: PitrTarget, binlogs: string, s3: S3Flags) {
   checkPitrBase(reader, until);
-  await archiveSources(reader, binlogs, s3);
+  const { from } = await archiveSources(reader, binlogs, s3);
+  if (isS3(binlogs)) {
+    const { bucket, prefix } = parseS3Url(binlogs);
+    await checkArchiveReaches(s3Store(bucket, s3), prefix, from, until);
+  } else {
+    const dir = path.resolve(binlogs);
+    if (fs.readdirSync(dir).some((n) => n.endsWith(".meta.json"))) await checkArchiveReaches(new LocalStore(dir), "", from, until);
+  }
 }
 
 export async function replayArchive(ctx: WorkContext, r: ReplayRequest): Promise<Record<string, unknown>> {

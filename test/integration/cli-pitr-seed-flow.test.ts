@@ -3,7 +3,8 @@
 // instants (a rotation among them), then `restore --from base/ --binlogs binlog/ --until ...` into
 // fresh servers, each reproducing its instant exactly. And an archive started after the backup
 // (--start current) is refused before anything is restored, saying what to do; --gtid with no
-// --start covers the backup before it too.
+// --start covers the backup before it too; an archive with a hole before the target is refused
+// before restoring as well.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -254,6 +255,51 @@ describe("binlog-stream --gtid with no --start", () => {
       const ok = await runCli(["restore", "--from", b3, ...conn(fresh), "--binlogs", gtidArchive, "--until-gtid", until!.gtid, "-q"]);
       expect(ok.code, ok.stderr).toBe(0);
       expect(await state(fresh)).toEqual(until!.state);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
+
+describe("an archive with a hole between the base backup and the target", () => {
+  it("is refused before anything is restored, naming the hole and the latest reachable point", async () => {
+    const b4 = path.join(work, "base4");
+    const holed = path.join(work, "binlog-holed");
+    const run = startCli(["binlog-stream", ...conn(sb), "--output", holed, "--server-id", "99904", "--json"]);
+    let target: Mark;
+    let lost: string;
+    try {
+      await caughtUp(run);
+      const b = await runCli(["physical-backup", "--engine", "auto", ...conn(sb), "--output", b4, "-q"]);
+      expect(b.code, b.stderr).toBe(0);
+      await writeOrders(5, "hole-1");
+      await sb.sql("FLUSH BINARY LOGS");
+      lost = (await serverPosition(sb)).file;
+      await writeOrders(5, "hole-2");
+      await sb.sql("FLUSH BINARY LOGS");
+      await writeOrders(5, "hole-3");
+      target = await mark();
+      await caughtUp(run);
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    expect((await run.done).code).toBe(0);
+    // a file's segments lost from the archive
+    const gone = fs.readdirSync(holed).filter((n) => n.startsWith(`${lost!}.`));
+    expect(gone.length).toBeGreaterThanOrEqual(2);
+    for (const n of gone) fs.rmSync(path.join(holed, n));
+
+    const fresh = await startSandbox();
+    try {
+      const before = await fresh.sql("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA ORDER BY 1");
+      const posBefore = await serverPosition(fresh);
+      for (const args of [["--until-gtid", target!.gtid], ["--until", target!.time]]) {
+        const r = await runCli(["restore", "--from", b4, ...conn(fresh), "--binlogs", holed, ...args]);
+        expect(r.code, r.stderr).toBe(1);
+        expect(lastLine(r.stderr)).toMatch(/^dbbackup: The archive at .* has a gap after binlog\.\d+:\d+ .*before .*Nothing was restored\. The latest point this backup reaches is binlog\.\d+:\d+/);
+      }
+      expect(await fresh.sql("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA ORDER BY 1")).toEqual(before);
+      expect(await serverPosition(fresh)).toEqual(posBefore);
     } finally {
       await fresh.stop();
     }

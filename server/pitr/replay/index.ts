@@ -2,4 +2,4 @@
 // CLI and the benchmark call.
 export { replayBinlogs } from "./replay-binlogs";
 export type { ReplayOptions, ReplayResult, ReplaySource } from "./types";
-export { localFileSources, archivedFileSources, archiveSourcesFrom, directorySources, liveFileSource } from "./sources";
+export { localFileSources, archivedFileSources, archiveSourcesFrom, checkArchiveReaches, directorySources, liveFileSource } from "./sources";

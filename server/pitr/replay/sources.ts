@@ -10,6 +10,9 @@ import { readState, type LocalSegment } from "../../binlog/archive-state";
 import { BINLOG_MAGIC, EventType, HEADER_LENGTH } from "../../binlog/event-types";
 import { DomainError } from "../../errors";
 import type { ObjectStore } from "../../storage/object-store";
+import { buildCoverage, rangeContaining } from "../coverage";
+import { stateIncludes } from "../gtid";
+import { describeTarget, type PitrTarget } from "../plan";
 import { comparePos, formatPos, type BinlogPos } from "../positions";
 import type { ReplaySource } from "./types";
 
@@ -110,7 +113,7 @@ export function missingCoverageAdvice(from: BinlogPos): string {
   return (
     `Nothing was restored. To replay from this backup, archive from its binlog while the server still has it: ` +
     `binlog-stream --start ${from.file}:4 (the start of the file that holds ${formatPos(from)}) or --start oldest, into a new --output directory or --target prefix, then restore with that archive; ` +
-    `or take a new base backup now, which the running archive covers.`
+    `or take a new base backup while the archive runs, which it then covers.`
   );
 }
 
@@ -229,4 +232,32 @@ async function openLive(opts: LiveOptions): Promise<Readable> {
     await closeAll();
     throw e;
   }
+}
+
+/**
+ * Checked before a point-in-time restore from an archive: the archive must not break (a hole, or a
+ * later file not archived from its start) between the base backup's coordinates and the target.
+ * Without this the replay would stop at the hole after the base was restored, short of the target.
+ * An archive that simply ends before a time target is not refused (nothing may have been written
+ * after its last event); the replay then says where it ended.
+ */
+export async function checkArchiveReaches(store: ObjectStore, prefix: string, from: BinlogPos, until: PitrTarget): Promise<void> {
+  const segments = await listArchivedSegments(store, prefix);
+  const { ranges, gaps } = buildCoverage(segments.map((s) => ({ ...s, id: s.key, firstEventAt: s.firstEventAt ? new Date(s.firstEventAt) : null, lastEventAt: s.lastEventAt ? new Date(s.lastEventAt) : null })));
+  const range = rangeContaining(ranges, from);
+  if (!range) return; // the start checks name what is missing
+  const gap = gaps.find((g) => comparePos(g.after, range.end) === 0);
+  if (!gap) return;
+  const after = range.segments.filter((s) => comparePos({ file: s.file, position: s.endPosition }, from) > 0);
+  const reached =
+    "time" in until
+      ? after.some((s) => s.lastEventAt && s.lastEventAt.getTime() >= until.time.getTime())
+      : "gtid" in until
+        ? after.some((s) => stateIncludes(s.gtidStateEnd, until.gtid))
+        : comparePos(range.end, until.position) >= 0;
+  if (reached) return;
+  throw new DomainError(
+    "PRECONDITION",
+    `The archive at ${store.describe(prefix)} has a gap after ${formatPos(gap.after)}${gap.after.at ? ` (${gap.after.at.toISOString()})` : ""}, before ${describeTarget(until)}: ${gap.cause}. Nothing was restored. The latest point this backup reaches is ${formatPos(range.end)}${range.to ? ` (${range.to.toISOString()})` : ""}: restore to it or earlier, or use a base backup taken after the gap.`,
+  );
 }
