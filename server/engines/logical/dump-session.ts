@@ -134,7 +134,9 @@ export class DumpSession {
       currentUser: this.currentUser,
     });
     // a savepoint to roll back to after each chunk: that releases the chunk's metadata locks, so a
-    // DDL statement on a table already dumped does not wait for the whole backup
+    // DDL statement on a table already dumped does not wait for the whole backup. The server writes
+    // SAVEPOINT into the transaction's binlog cache: these transactions must end with ROLLBACK (see
+    // close()); a failed dump closes its connections, which rolls them back too.
     await Promise.all(this.workers.map((w) => w.query("SAVEPOINT dbbackup")));
     ctx.log(
       "info",

@@ -32,6 +32,9 @@ const START = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
  * documented statements.
  * The lock waits at most lock_wait_timeout seconds: a stuck commit or another backup holding the
  * lock makes the backup fail (retryable) instead of stalling the server's writes behind it.
+ * Nothing here is written to the source's binary log (BACKUP STAGE, FLUSH TABLES WITH READ LOCK,
+ * UNLOCK TABLES and SHOW are never logged): a backup of a replica must not create GTIDs of its own.
+ * The snapshot transactions are READ ONLY and end with ROLLBACK (DumpSession.close).
  */
 export async function takeSnapshot(
   ctl: mysql.Connection,

@@ -102,7 +102,9 @@ export async function withConsistencyLock<T, I = undefined>(
       await step("BACKUP STAGE BLOCK_COMMIT");
     } else {
       if (whileDdlBlocked) inventory = await whileDdlBlocked();
-      // closes tables first so the locking flush below has little left to do
+      // closes tables first so the locking flush below has little left to do. NO_WRITE_TO_BINLOG:
+      // a plain FLUSH TABLES is written to the binary log, a transaction with a GTID of the source's
+      // own (an errant GTID on a replica); FLUSH TABLES WITH READ LOCK never is
       await step("FLUSH NO_WRITE_TO_BINLOG TABLES");
       commitStart = performance.now();
       await step("FLUSH TABLES WITH READ LOCK");
