@@ -13,7 +13,7 @@ import type { ObjectStore } from "../../storage/object-store";
 import { buildCoverage, rangeContaining } from "../coverage";
 import { stateIncludes } from "../gtid";
 import { describeTarget, type PitrTarget } from "../plan";
-import { comparePos, formatPos, type BinlogPos } from "../positions";
+import { comparePos, fileNumber, formatPos, type BinlogPos } from "../positions";
 import type { ReplaySource } from "./types";
 
 const CHUNK = 1 << 20;
@@ -139,6 +139,8 @@ export async function archiveSourcesFrom(store: ObjectStore, prefix: string, fro
   const out = [files[0]!];
   for (const f of files.slice(1)) {
     if (segments.filter((s) => s.file === f).sort((a, b) => a.startPosition - b.startPosition)[0]!.startPosition !== 4) break;
+    // a missing file in between is a gap too: stop before it
+    if (fileNumber(f) !== fileNumber(out[out.length - 1]!) + 1) break;
     out.push(f);
   }
   return archivedFileSources(store, segments, out);
@@ -251,7 +253,8 @@ export async function checkArchiveReaches(store: ObjectStore, prefix: string, fr
   const after = range.segments.filter((s) => comparePos({ file: s.file, position: s.endPosition }, from) > 0);
   const reached =
     "time" in until
-      ? after.some((s) => s.lastEventAt && s.lastEventAt.getTime() >= until.time.getTime())
+      ? // commit times are whole seconds: only an event of a later second proves that every commit of the target's second is before the gap
+        after.some((s) => s.lastEventAt && s.lastEventAt.getTime() > Math.floor(until.time.getTime() / 1000) * 1000)
       : "gtid" in until
         ? after.some((s) => stateIncludes(s.gtidStateEnd, until.gtid))
         : comparePos(range.end, until.position) >= 0;
