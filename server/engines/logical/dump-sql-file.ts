@@ -102,7 +102,7 @@ export async function dumpToSqlFile(ctx: WorkContext, opts: SqlFileOptions): Pro
     s.progress.setPhase("data");
     const data = s.runWorkers(queue);
     const file = (async () => {
-      for (const db of s.dbs) await s.step(`writing the schema of ${db.name}`, () => writeSchema(s.meta, db, put, fix));
+      for (const db of s.dbs) await s.step(`writing the schema of ${db.name}`, () => writeSchema(s.meta, db, put, fix, { replayable: true }));
       for (const db of s.dbs) {
         const dbJobs = jobs.filter((j) => j.info.db === db.name);
         if (!dbJobs.length) continue;
@@ -119,7 +119,7 @@ export async function dumpToSqlFile(ctx: WorkContext, opts: SqlFileOptions): Pro
     for (const r of settled) if (r.status === "rejected") throw r.reason;
 
     s.progress.setPhase("definitions");
-    for (const db of s.dbs) await s.step(`writing the views, routines, triggers and events of ${db.name}`, () => writePostData(s.meta, db, opts.facts.flavor, put, fix));
+    for (const db of s.dbs) await s.step(`writing the views, routines, triggers and events of ${db.name}`, () => writePostData(s.meta, db, opts.facts.flavor, put, fix, { replayable: true }));
     if (lo.includeUsers) await s.step("writing accounts and grants", () => writeUsers(s.meta, opts.facts.flavor, put, (m) => ctx.log("warn", m), s.dbs.map((d) => d.name)));
     await put([...frameText(RESTORE, { k: "set" }), comment("dbbackup: end of dump")]);
     s.progress.setPhase("finishing");

@@ -18,6 +18,7 @@ function corrupt(message: string): DomainError {
 export type FrameKind =
   | "set" // session settings
   | "create-database"
+  | "drop" // DROP ... IF EXISTS before a re-creation (single SQL file only: it replays onto a server that has the objects)
   | "alter-database"
   | "use"
   | "table"

@@ -28,13 +28,33 @@ function must(b: Buffer | null | undefined, what: string, fix: string): Buffer {
  * value), and placeholder views (SELECT 1 AS col ...) so that views referring to views in any order,
  * or in other databases, can be created later.
  */
-export async function writeSchema(meta: mysql.Connection, db: DatabaseInfo, emit: Emit, fix: { grant(priv: string, scope: string): string }) {
+/**
+ * Options of the schema and post-data writers. `replayable` (the single SQL file) makes the text
+ * replay onto a server that already has the database, as a DBA expects of a dump (mariadb-dump's
+ * defaults): CREATE DATABASE IF NOT EXISTS, and each table, sequence, routine and event dropped
+ * (IF EXISTS) before it is created, so the dumped objects replace those of the same name and
+ * anything else in the database is left alone. Backup sets keep plain CREATE DATABASE: their
+ * restore checks the target first and renames.
+ */
+export type DdlOptions = { replayable?: boolean };
+
+const CREATE_DATABASE = Buffer.from("CREATE DATABASE ");
+
+/** CREATE DATABASE `x` ... as CREATE DATABASE IF NOT EXISTS `x` ... */
+export function createDatabaseIfNotExists(stmt: Buffer): Buffer {
+  if (!stmt.subarray(0, CREATE_DATABASE.length).equals(CREATE_DATABASE)) return stmt;
+  return Buffer.concat([Buffer.from("CREATE DATABASE IF NOT EXISTS "), stmt.subarray(CREATE_DATABASE.length)]);
+}
+
+export async function writeSchema(meta: mysql.Connection, db: DatabaseInfo, emit: Emit, fix: { grant(priv: string, scope: string): string }, ddl: DdlOptions = {}) {
   await emit([clientCharset("utf8mb4"), ...frameText("SET NAMES utf8mb4", { k: "set" })]);
   await emit(loadSessionSet());
   const cdb = await rawRows(meta, `SHOW CREATE DATABASE ${quoteIdent(db.name)}`);
-  await emit(frame(must(cdb[0]?.[1], `database ${db.name}`, ""), { k: "create-database", db: db.name }));
+  const createDb = must(cdb[0]?.[1], `database ${db.name}`, "");
+  await emit(frame(ddl.replayable ? createDatabaseIfNotExists(createDb) : createDb, { k: "create-database", db: db.name }));
   await emit(frameText(`USE ${quoteIdent(db.name)}`, { k: "use", db: db.name }));
   for (const t of db.tables) {
+    if (ddl.replayable) await emit(frameText(`DROP ${t.kind === "sequence" ? "SEQUENCE" : "TABLE"} IF EXISTS ${quoteIdent(t.name)}`, { k: "drop", name: t.name }));
     if (t.kind === "sequence") {
       const r = await rawRows(meta, `SHOW CREATE SEQUENCE ${qualified(db.name, t.name)}`);
       await emit(frame(must(r[0]?.[1], `sequence ${db.name}.${t.name}`, ""), { k: "sequence", name: t.name }));
@@ -109,7 +129,7 @@ const CREATE = Buffer.from("CREATE ");
  * and time zone it was defined with. Definitions are read with character_set_results = binary, so
  * they arrive in the bytes of their own client character set, and are replayed under it unchanged.
  */
-export async function writePostData(meta: mysql.Connection, db: DatabaseInfo, flavor: Flavor, emit: Emit, fix: { grant(priv: string, scope: string): string }) {
+export async function writePostData(meta: mysql.Connection, db: DatabaseInfo, flavor: Flavor, emit: Emit, fix: { grant(priv: string, scope: string): string }, ddl: DdlOptions = {}) {
   await emit([clientCharset("utf8mb4"), ...frameText("SET NAMES utf8mb4", { k: "set" }), ...frameText(`USE ${quoteIdent(db.name)}`, { k: "use", db: db.name })]);
   // SHOW CREATE VIEW leaves references to the current database unqualified: views stay portable
   await meta.query(`USE ${quoteIdent(db.name)}`);
@@ -138,6 +158,7 @@ export async function writePostData(meta: mysql.Connection, db: DatabaseInfo, fl
     const rows = await rawRows(meta, `SHOW CREATE ${r.type} ${qualified(db.name, r.name)}`);
     const row = rows[0];
     const text = must(row?.[2], `${r.type.toLowerCase()} ${db.name}.${r.name}`, routineFix);
+    if (ddl.replayable) await emit(frameText(`DROP ${r.type} IF EXISTS ${quoteIdent(r.name)}`, { k: "drop", name: r.name }));
     await withDbCollation(utf8(row![5]!), () => inContext(emit, { sqlMode: utf8(row![1]!), cs: utf8(row![3]!), coll: utf8(row![4]!) }, () => emit(frame(text, { k: "routine", name: r.name }, true))));
   }
   for (const t of db.triggers) {
@@ -150,6 +171,7 @@ export async function writePostData(meta: mysql.Connection, db: DatabaseInfo, fl
     const rows = await rawRows(meta, `SHOW CREATE EVENT ${qualified(db.name, ev)}`);
     const row = rows[0];
     const text = must(row?.[3], `event ${db.name}.${ev}`, fix.grant("EVENT", scope));
+    if (ddl.replayable) await emit(frameText(`DROP EVENT IF EXISTS ${quoteIdent(ev)}`, { k: "drop", name: ev }));
     await withDbCollation(utf8(row![6]!), () =>
       inContext(emit, { sqlMode: utf8(row![1]!), timeZone: utf8(row![2]!), cs: utf8(row![4]!), coll: utf8(row![5]!) }, () => emit(frame(text, { k: "event", name: ev }, true))),
     );
