@@ -10,6 +10,9 @@ import { dumpToSqlFile } from "../../server/engines/logical";
 import { describeAddress, type ServerAddress } from "../../server/mysql/connection-options";
 import { backupToSet, chooseEngine, ENGINE_LAYOUTS } from "../../server/standalone/backup-to-set";
 import { gatherInfo } from "../../server/standalone/gather-info";
+import { backupLogicalToTar } from "../../server/standalone/logical-tar";
+import { listEngines } from "../../server/engines/registry";
+import type { ServerFacts } from "../../server/mysql/server-facts";
 import { sidecarManifestKey } from "../../server/standalone/sidecar-store";
 import type { ObjectStore } from "../../server/storage/object-store";
 import { LocalStore } from "../../server/storage/local-store";
@@ -200,6 +203,19 @@ function resolvePlan(c: Command, mode: Plan["mode"]): Plan {
   };
 }
 
+const tarEngines = () => listEngines().filter((e) => ENGINE_LAYOUTS[e.name] === "tar");
+
+/** True when an engine that writes a tar of the datadir (snapshot, clone) can back up this server. */
+function tarEngineAvailable(facts: ServerFacts): boolean {
+  return tarEngines().some((e) => e.availability(facts).available);
+}
+
+function tarEngineReasons(facts: ServerFacts): string {
+  return tarEngines()
+    .map((e) => `${e.name}: ${e.availability(facts).reasons[0] ?? "unavailable"}`)
+    .join("; ");
+}
+
 /** Refuses to write over anything: a set needs an empty place, a file a free name. */
 async function checkOutputFree(store: ObjectStore, key: string, kind: OutputKind, display: string) {
   if (kind.kind === "set") {
@@ -257,6 +273,26 @@ async function runBackup(p: Plan) {
         filter,
         parallel: p.parallel,
         includeUsers: p.includeUsers,
+        hostName: facts.hostname || describeAddress(p.server),
+        backupId: newId("b"),
+      }));
+    } else if (p.kind.kind === "archive" && p.kind.layout === "tar" && p.engine === "auto" && !tarEngineAvailable(facts)) {
+      // the seed's `physical-backup --output db.tar.gz` works on every server: the logical set, as a tar
+      reason = `no engine that writes a tar archive can back up this server (${tarEngineReasons(facts)}), so the logical backup set is written as a tar (objects, then manifest.json)`;
+      ctx.log("info", `Engine: logical, as a tar archive: ${reason}. Writing ${where.display}.`);
+      ({ manifest } = await backupLogicalToTar(ctx, {
+        server: p.server,
+        facts,
+        store: where.store,
+        key: where.key,
+        compression: p.compression,
+        level: p.level,
+        encryptionKey: p.key,
+        writeOptions: { partSize: p.s3.partSize, workers: p.s3.workers },
+        filter,
+        parallel: p.parallel,
+        includeUsers: p.includeUsers,
+        reason,
         hostName: facts.hostname || describeAddress(p.server),
         backupId: newId("b"),
       }));
