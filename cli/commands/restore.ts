@@ -3,7 +3,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import "../../server/engines/index";
@@ -14,6 +14,7 @@ import { DomainError, errorMessage } from "../../server/errors";
 import { queryRows, withServer } from "../../server/mysql/connect";
 import { describeAddress, type ServerAddress } from "../../server/mysql/connection-options";
 import { findTool } from "../../server/mysql/tools";
+import { LOGICAL_TAR_LAYOUT, openLogicalTar } from "../../server/standalone/logical-tar";
 import { getRestorer } from "../../server/restore/registry";
 import { materializeBackup } from "../../server/restore/physical/materialize";
 import { isPhysicalLayout } from "../../server/restore/physical/physical-object";
@@ -123,7 +124,16 @@ async function runRestore(p: Plan) {
   const created: string[] = [];
   try {
     if (isPhysicalLayout(m.layout)) result = await restorePhysical(ctx, reader, p);
-    else if (m.layout === "sql-file") result = await restoreSqlFile(ctx, reader, p);
+    else if (m.layout === "sql-file") result = await restoreSqlFile(ctx, reader, p, created);
+    else if (m.layout === LOGICAL_TAR_LAYOUT) {
+      // a logical set inside a tar (db.tar.gz on a server without snapshot/clone): unpacked, then restored as a set
+      const inner = await openLogicalTar(reader);
+      try {
+        result = await restoreLogical(ctx, inner.reader, p, created);
+      } finally {
+        await inner.cleanup();
+      }
+    }
     else result = await restoreLogical(ctx, reader, p, created);
     if (p.pitr) result.replay = await replayArchive(ctx, { reader, target: p.target, rename: p.rename, databases: p.databases, binlogs: p.pitr.binlogs, until: p.pitr.target, s3: p.s3 });
   } catch (e) {
@@ -195,13 +205,33 @@ async function restorePhysical(ctx: WorkContext, reader: BackupSetReader, p: Pla
 }
 
 /** A single SQL file is replayed by the stock client, the way a person would (zstd -dc | mariadb). */
-async function restoreSqlFile(ctx: WorkContext, reader: BackupSetReader, p: Plan): Promise<Record<string, unknown>> {
+async function restoreSqlFile(ctx: WorkContext, reader: BackupSetReader, p: Plan, created: string[]): Promise<Record<string, unknown>> {
   const m = reader.manifest;
   if (Object.keys(p.rename).length || p.databases.length) {
     throw new DomainError("INVALID", `${reader.describe()} is a single SQL file, replayed whole: --rename-db and --databases need a backup set (physical-backup --output <directory or s3:// prefix>).`);
   }
   const client = findTool("mariadb", "mysql");
   if (!client) throw new DomainError("PRECONDITION", "Replaying a SQL file needs the mariadb (or mysql) client on this machine: apt-get install mariadb-client.");
+  // the file replaces its tables (DROP TABLE IF EXISTS): a database that holds anything is only touched with --drop-existing
+  const names = m.databases.map((d) => d.name);
+  const state = await withServer(p.target, async (c) => {
+    const rows = await queryRows<{ n: string; objects: number | string }>(
+      c,
+      `SELECT s.SCHEMA_NAME AS n, (SELECT COUNT(*) FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = s.SCHEMA_NAME) + (SELECT COUNT(*) FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA = s.SCHEMA_NAME) AS objects FROM information_schema.SCHEMATA s`,
+    );
+    return new Map(rows.map((r) => [String(r.n), Number(r.objects)]));
+  });
+  const clash = names.filter((n) => (state.get(n) ?? 0) > 0);
+  if (clash.length && !p.dropExisting) {
+    throw new DomainError("PRECONDITION", `${describeAddress(p.target)} already has database(s) ${clash.join(", ")} with tables in them: replace them (--drop-existing), or restore a backup set under other names (--rename-db).`);
+  }
+  if (clash.length) {
+    await withServer(p.target, async (c) => {
+      for (const n of clash) await c.query(`DROP DATABASE \`${n.replace(/`/g, "``")}\``);
+    });
+  }
+  // a failed replay leaves no half-filled database behind (empty ones that were there stay)
+  created.push(...names.filter((n) => !state.has(n) || clash.includes(n)));
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "dbbackup-restore-"));
   try {
     const defaults = await writeDefaultsFile(dir, p.target);
@@ -209,24 +239,56 @@ async function restoreSqlFile(ctx: WorkContext, reader: BackupSetReader, p: Plan
     const source = await reader.open(obj);
     let bytes = 0;
     ctx.progress({ phase: "replaying", bytesDone: 0, bytesTotal: obj.rawSize, detail: path.basename(client) });
-    source.on("data", (b: Buffer) => ctx.progress({ bytesDone: (bytes += b.length) }));
+    // the client's connection id comes first on its stdout, so a failed replay can be stopped on the server too
+    const feed = Readable.from(
+      (async function* () {
+        yield Buffer.from("SELECT CONNECTION_ID();\n");
+        for await (const b of source as AsyncIterable<Buffer>) {
+          ctx.progress({ bytesDone: (bytes += b.length) });
+          yield b;
+        }
+      })(),
+      { objectMode: false },
+    );
     const tls = p.target.tlsMode === "disabled" || p.target.socket ? ["--skip-ssl"] : p.target.tlsMode === "preferred" ? [] : ["--ssl"];
-    await feedClient(client, [`--defaults-file=${defaults}`, ...tls, "--max-allowed-packet=1G"], source, ctx.signal, `Replaying ${reader.describe(obj)} with ${path.basename(client)} into ${describeAddress(p.target)}`);
-    return { target: describeAddress(p.target), databases: m.databases.map((d) => d.name).join(", "), bytes: formatBytes(bytes) };
+    await feedClient(client, [`--defaults-file=${defaults}`, ...tls, "--max-allowed-packet=1G", "--batch", "--skip-column-names"], feed, ctx.signal, `Replaying ${reader.describe(obj)} with ${path.basename(client)} into ${describeAddress(p.target)}`, p.target);
+    return { target: describeAddress(p.target), databases: names.join(", "), bytes: formatBytes(bytes) };
   } finally {
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
+/** Ends a replay client's session on the server and waits until it is gone, so nothing it sent still runs. */
+async function endSession(target: ServerAddress, id: number) {
+  await withServer(target, async (c) => {
+    await c.query(`KILL CONNECTION ${id}`).catch(() => undefined);
+    for (let i = 0; i < 300; i++) {
+      const rows = await queryRows<{ n: number | string }>(c, "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [id]);
+      if (!Number(rows[0]?.n)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }).catch(() => undefined);
+}
 
 /**
  * Streams SQL into the client with backpressure. The client's own error (its last lines) wins over
- * the broken pipe it causes; a corrupted backup stops the feed and fails with the reader's error.
+ * the broken pipe it causes; a corrupted backup stops the feed and fails with the reader's error
+ * (which names the file and says it is corrupt or truncated). With `target`, the first line on the
+ * client's stdout is its connection id: on failure that session is ended on the server and waited
+ * for, so the caller can drop what it created without racing a statement still running.
  */
-async function feedClient(exe: string, args: string[], source: Readable, signal: AbortSignal, what: string): Promise<void> {
-  const child = spawn(exe, args, { stdio: ["pipe", "ignore", "pipe"] });
+async function feedClient(exe: string, args: string[], source: Readable, signal: AbortSignal, what: string, target?: ServerAddress): Promise<void> {
+  const child = spawn(exe, args, { stdio: ["pipe", target ? "pipe" : "ignore", "pipe"] });
   let tail = "";
+  let stdout = "";
+  let sessionId: number | null = null;
   child.stderr!.on("data", (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
+  child.stdout?.on("data", (d: Buffer) => {
+    if (sessionId !== null) return;
+    stdout += d.toString();
+    const m = /^(\d+)\n/.exec(stdout);
+    if (m) sessionId = Number(m[1]);
+  });
   const kill = () => child.kill("SIGKILL");
   signal.addEventListener("abort", kill, { once: true });
   const exited = new Promise<number | null>((resolve, reject) => {
@@ -238,13 +300,16 @@ async function feedClient(exe: string, args: string[], source: Readable, signal:
   await pipeline(source, child.stdin!).catch((e) => {
     feedError = e;
   });
-  if (feedError && !(feedError as NodeJS.ErrnoException).code?.startsWith("EPIPE")) kill();
+  const readerFailed = !!feedError && !(feedError as NodeJS.ErrnoException).code?.startsWith("EPIPE");
+  if (readerFailed) kill();
   const code = await exited;
   signal.removeEventListener("abort", kill);
+  if (code !== 0 && target && sessionId !== null) await endSession(target, sessionId);
   if (signal.aborted) throw signal.reason ?? new Error("cancelled");
+  if (readerFailed) throw new DomainError("INVALID", `${what} stopped: ${errorMessage(feedError)}`);
   if (code !== 0) {
     const last = tail.trim().split("\n").filter((l) => l.trim() && !/^-+$/.test(l.trim())).slice(-2).join(" ");
-    throw new DomainError("INVALID", `${what} failed (exit ${code}): ${last || "no output"}`);
+    throw new DomainError("INVALID", `${what} failed (${code === null ? "the client was killed" : `exit ${code}`}): ${last || "no output"}`);
   }
   if (feedError) throw feedError;
 }

@@ -33,12 +33,15 @@ export function childFilter(cmd: string, args: string[], what: string): Duplex {
   child.stderr.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000);
   });
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  // The readable side ends only once the program's exit status is known: ending with its stdout
+  // would let a failing exit (zstd's "checksum mismatch" comes after its last output) go unseen.
+  const output = new PassThrough({ highWaterMark: 1 << 16 });
+  child.stdout.pipe(output, { end: false });
+  const duplex = Duplex.from({ writable: child.stdin, readable: output });
   child.on("error", (e) => duplex.destroy(e));
   child.on("close", (code, signal) => {
-    if (code !== 0 && !duplex.destroyed) {
-      duplex.destroy(new DomainError("INVALID", `${what} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || "no message"}`));
-    }
+    if (code === 0) output.end();
+    else if (!duplex.destroyed) duplex.destroy(new DomainError("INVALID", `${what} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || "no message"}`));
   });
   // stop the child if the pipeline is torn down early (cancellation, error elsewhere)
   duplex.on("close", () => {

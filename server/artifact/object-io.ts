@@ -82,7 +82,8 @@ export async function openObjectReader(store: ObjectStore, obj: ExpectedObject, 
   const where = store.describe(obj.path);
   const stages: NodeJS.ReadWriteStream[] = [hash];
   if (enc.key) stages.push(new DecryptStream(enc.key, where));
-  stages.push(decompressor(enc.compression));
+  const decompress = decompressor(enc.compression);
+  stages.push(decompress);
   // The last stage passes raw bytes on and, once everything upstream has ended (so the sha256 of
   // the stored bytes is final), fails the stream if size or checksum differ from the manifest.
   const check = new Transform({
@@ -96,8 +97,37 @@ export async function openObjectReader(store: ObjectStore, obj: ExpectedObject, 
       cb();
     },
   });
+  let sourceEnded = false;
+  source.once("end", () => (sourceEnded = true));
+  // pipeline hands this very error to every stage (and so to the reader): it is reworded in place,
+  // before pipeline sees it, to name the file, say whether it is truncated, and where it stopped
+  decompress.once("error", (e: Error) => {
+    try {
+      e.message = corruptionError(where, enc.compression, e.message, { read: hash.bytes, size: obj.size, wholeFile: sourceEnded }).message;
+    } catch {
+      // a frozen error keeps its own message
+    }
+  });
   pipeline([source, ...stages, check] as unknown as [Readable, Writable]).catch((e) => check.destroy(e));
   return check;
+}
+
+/**
+ * The error for a stored object its decompressor rejects: truncated (fewer bytes than the
+ * manifest) or corrupt, with the stored-byte offset reached and the decompressor's own words.
+ * zstd and gzip do not report the offset of a damaged block; the offset given is how far the
+ * stored bytes had been read when decompression failed.
+ */
+export function corruptionError(where: string, compression: Compression, cause: unknown, at: { read: number; size?: number; wholeFile: boolean }): DomainError {
+  const raw = cause instanceof Error ? cause.message : String(cause);
+  // "zstd decompression failed (exit 1): /*stdin*\ : Read error (39) : premature end" -> "Read error (39): premature end"
+  const said = raw.replace(/^zstd decompression failed \([^)]*\):\s*/, "").replace(/\/\*stdin\*\\?\s*:\s*/g, "").replace(/\s*:\s*/g, ": ").trim() || raw;
+  const tool = compression === "zstd" ? "zstd" : compression === "gzip" ? "gzip" : "the reader";
+  const truncated = at.size !== undefined && at.wholeFile && at.read < at.size;
+  const what = truncated
+    ? `${where} is truncated: it is ${at.read} bytes but the manifest says ${at.size}, and ${tool} stopped at its end (${said})`
+    : `${where} is corrupted or truncated: ${tool} could not decompress it (${said}), after reading ${at.read}${at.size !== undefined ? ` of ${at.size}` : ""} stored bytes`;
+  return new DomainError("INVALID", `${what}. Verify the backup (\`dbbackup verify\`) and restore from another copy.`);
 }
 
 /** Reads a whole (small) object to a Buffer, verified. */
