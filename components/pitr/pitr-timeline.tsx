@@ -1,5 +1,6 @@
 "use client";
 import { useMemo, useRef, useState } from "react";
+import { fitRange, labelAnchor, timeTicks } from "@/components/charts/time-ticks";
 import { cx } from "@/components/ui/cx";
 import type { RouterOutputs } from "@/lib/trpc";
 import { planPitr, type PitrPlan } from "@/server/pitr/plan";
@@ -15,13 +16,6 @@ const SPANS = [
   { key: "30d", label: "30 days", ms: 30 * 86400_000 },
 ] as const;
 
-function tickFormat(span: number) {
-  return (d: Date) =>
-    span <= 2 * 86400_000
-      ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
-      : d.toLocaleDateString(undefined, { month: "short", day: "numeric" }) + (span <= 8 * 86400_000 ? " " + d.toLocaleTimeString(undefined, { hour: "2-digit" }) : "");
-}
-
 /**
  * The point-in-time recovery timeline of one host: base backups (markers) and archived binlog
  * coverage (bars) on one time axis, gaps drawn as gaps with their cause, recoverable windows
@@ -29,17 +23,16 @@ function tickFormat(span: number) {
  */
 export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Date) => void }) {
   const now = new Date(data.now);
-  const earliest = Math.min(
+  // the data's own extent: backups, archived events, and "now" while the archiver is streaming
+  const dataTimes = [
     ...data.backups.map((b) => new Date(b.consistentAt).getTime()),
-    ...data.ranges.filter((r) => r.from).map((r) => new Date(r.from!).getTime()),
-    now.getTime() - 2 * 60_000,
-  );
+    ...data.ranges.flatMap((r) => [r.from, r.to].filter((t): t is NonNullable<typeof t> => !!t).map((t) => new Date(t).getTime())),
+    ...(data.ranges.some((r) => r.live) || data.backups.length + data.ranges.length === 0 ? [now.getTime()] : []),
+  ];
   const [spanKey, setSpanKey] = useState<(typeof SPANS)[number]["key"]>("fit");
   const span = SPANS.find((s) => s.key === spanKey)!;
-  // "Fit" shows everything from the oldest backup or archived event to now
-  const width = span.ms || now.getTime() - earliest;
-  const t1 = now.getTime() + width * 0.03;
-  const t0 = span.ms ? now.getTime() - span.ms : earliest - width * 0.04;
+  // "Fit" zooms to the data with some padding; the fixed spans end just after now
+  const [t0, t1] = span.ms ? [now.getTime() - span.ms, now.getTime() + span.ms * 0.03] : fitRange(dataTimes);
   const W = 1000;
   const H = 150;
   const padL = 10;
@@ -60,14 +53,8 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
     }
   }, [hover, data]);
 
-  const ticks = useMemo(() => {
-    const n = 6;
-    const fmt = tickFormat(t1 - t0);
-    return Array.from({ length: n + 1 }, (_, i) => {
-      const t = new Date(t0 + ((t1 - t0) * i) / n);
-      return { x: x(t), label: fmt(t) };
-    });
-  }, [t0, t1]); // eslint-disable-line react-hooks/exhaustive-deps
+  const ticks = useMemo(() => timeTicks(t0, t1).map((k) => ({ ...labelAnchor(x(k.t), padL, W - padR, 45), tickX: x(k.t), label: k.label })), [t0, t1]); // eslint-disable-line react-hooks/exhaustive-deps
+  const nowInView = now.getTime() >= t0 && now.getTime() <= t1;
 
   const onMove = (e: React.MouseEvent<SVGSVGElement>) => {
     const rect = svgRef.current!.getBoundingClientRect();
@@ -123,9 +110,9 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
           {/* axis */}
           <line x1={padL} x2={W - padR} y1={112} y2={112} className="stroke-slate-300" />
           {ticks.map((t, i) => (
-            <g key={i}>
-              <line x1={t.x} x2={t.x} y1={108} y2={116} className="stroke-slate-300" />
-              <text x={t.x} y={130} textAnchor="middle" className="fill-slate-500 text-[11px]">
+            <g key={i} data-testid="timeline-tick">
+              <line x1={t.tickX} x2={t.tickX} y1={108} y2={116} className="stroke-slate-300" />
+              <text x={t.x} y={130} textAnchor={t.anchor} className="fill-slate-500 text-[11px]">
                 {t.label}
               </text>
             </g>
@@ -150,7 +137,7 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
               </rect>
             ) : null,
           )}
-          {data.ranges.some((r) => r.live) && <circle cx={clampX(x(now))} cy={BAND_Y + BAND_H / 2} r={5} className="animate-pulse fill-emerald-600" />}
+          {data.ranges.some((r) => r.live) && nowInView && <circle cx={clampX(x(now))} cy={BAND_Y + BAND_H / 2} r={5} className="animate-pulse fill-emerald-600" />}
           {/* gaps */}
           {data.gaps.map((g, i) => {
             const from = g.after.at ? x(g.after.at) : padL;
@@ -171,18 +158,22 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
             const tone = b.verifyState === "failed" ? "fill-red-500" : b.verifyState === "verified" ? "fill-emerald-600" : "fill-brand-600";
             return (
               <g key={b.id} data-testid="timeline-backup">
-                <line x1={bx} x2={bx} y1={28} y2={BAND_Y + BAND_H} className="stroke-slate-400" strokeDasharray="2 2" />
-                <path d={`M ${bx} 18 l 7 7 l -7 7 l -7 -7 z`} className={cx(tone, !b.covered && "opacity-60")}>
+                <line x1={bx} x2={bx} y1={40} y2={BAND_Y + BAND_H} className="stroke-slate-500" strokeWidth={1.5} strokeDasharray="3 2" />
+                <path d={`M ${bx} 16 l 12 12 l -12 12 l -12 -12 z`} className={cx(tone, "stroke-white", !b.covered && "opacity-60")} strokeWidth={2}>
                   <title>{`Backup ${b.id} (${b.engine}), consistent at ${new Date(b.consistentAt).toLocaleString()}${b.file ? `\n${b.file}:${b.position}` : ""}${b.gtid ? `\nGTID ${b.gtid}` : ""}\n${b.verifyState}${b.covered ? "" : "\nno archived binlogs connect to it"}`}</title>
                 </path>
               </g>
             );
           })}
           {/* now */}
-          <line x1={x(now)} x2={x(now)} y1={24} y2={112} className="stroke-slate-500" strokeWidth={1} />
-          <text x={x(now) - 3} y={24} textAnchor="end" className="fill-slate-500 text-[10px]">
-            now
-          </text>
+          {nowInView && (
+            <>
+              <line x1={x(now)} x2={x(now)} y1={24} y2={112} className="stroke-slate-500" strokeWidth={1} />
+              <text x={x(now) - 3} y={24} textAnchor="end" className="fill-slate-500 text-[10px]">
+                now
+              </text>
+            </>
+          )}
           {hover && (
             <line x1={hover.px} x2={hover.px} y1={24} y2={112} className={plan?.ok ? "stroke-brand-600" : "stroke-red-500"} strokeWidth={1.5} />
           )}
@@ -208,7 +199,7 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
       </div>
       <div className="mt-1 flex flex-wrap gap-4 text-xs text-slate-500">
         <span>
-          <span className="mr-1 inline-block h-2.5 w-2.5 rotate-45 bg-brand-600" /> base backup
+          <span className="mr-1 inline-block h-3 w-3 rotate-45 bg-brand-600" /> base backup
         </span>
         <span>
           <span className="mr-1 inline-block h-2.5 w-4 rounded-sm bg-emerald-400" /> archived binlogs

@@ -51,6 +51,21 @@ test("the timeline shows a base backup and live binlog coverage, and a restore t
   await expect(page.getByTestId("pitr-timeline")).toBeVisible();
   await expect(page.getByTestId("timeline-backup")).toHaveCount(1);
   await expect(page.getByTestId("coverage-range").first()).toBeVisible();
+  // tick labels are distinct at the default zoom and at each fixed span
+  for (const span of ["Fit", "1 h", "24 h", "7 days"]) {
+    await page.getByRole("group", { name: "Time span" }).getByRole("button", { name: span, exact: true }).click();
+    const labels = await page.getByTestId("timeline-tick").allTextContents();
+    expect(labels.length, `ticks at ${span}`).toBeGreaterThanOrEqual(2);
+    expect(new Set(labels).size, `distinct ticks at ${span}: ${labels.join(" | ")}`).toBe(labels.length);
+    // the first and last labels stay inside the chart
+    const chart = (await page.getByTestId("pitr-timeline").boundingBox())!;
+    for (const t of await page.getByTestId("timeline-tick").locator("text").all()) {
+      const b = (await t.boundingBox())!;
+      expect(b.x).toBeGreaterThanOrEqual(chart.x - 1);
+      expect(b.x + b.width).toBeLessThanOrEqual(chart.x + chart.width + 1);
+    }
+  }
+  await page.getByRole("group", { name: "Time span" }).getByRole("button", { name: "Fit", exact: true }).click();
   await expect(page.getByTestId("recoverable-words")).toContainText("recoverable from");
   await expect(page.getByTestId("archiver-lag")).toBeVisible();
   // hovering inside the recoverable window (after the base backup, within archived coverage)
