@@ -14,9 +14,9 @@ export function fractionDone(p: RunProgressData, state: string): number | null {
   return null;
 }
 
-function Stat({ label, value }: { label: string; value: React.ReactNode }) {
+function Stat({ label, value, title }: { label: string; value: React.ReactNode; title?: string }) {
   return (
-    <div>
+    <div title={title} data-testid={`run-stat-${label.toLowerCase().replace(/[^a-z]+/g, "-").replace(/-$/, "")}`}>
       <div className="text-xs text-slate-500">{label}</div>
       <div className="text-sm font-medium text-slate-900 tabular-nums">{value}</div>
     </div>
@@ -26,6 +26,7 @@ function Stat({ label, value }: { label: string; value: React.ReactNode }) {
 /** The live progress of a run: a bar, its phase, and the numbers a DBA watches. */
 export function RunProgress({ progress: p, state, compact }: { progress: RunProgressData; state: string; compact?: boolean }) {
   const f = fractionDone(p, state);
+  const finished = ["succeeded", "failed", "cancelled"].includes(state);
   const tone = state === "failed" ? "red" : state === "cancelled" ? "gray" : state === "succeeded" ? "green" : "brand";
   if (compact) {
     return (
@@ -46,11 +47,23 @@ export function RunProgress({ progress: p, state, compact }: { progress: RunProg
       <ProgressBar value={state === "queued" ? 0 : state === "running" && f === null ? null : f} tone={tone} label="run progress" />
       {p.detail && <div className="mt-1 truncate text-xs text-slate-500">{p.detail}</div>}
       <div className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-5">
-        <Stat label="Data" value={p.bytesDone !== undefined ? `${formatBytes(p.bytesDone)}${p.bytesTotal ? ` / ${formatBytes(p.bytesTotal)}` : ""}` : "—"} />
+        <Stat
+          label={state === "succeeded" ? "Data written" : "Data"}
+          value={p.bytesDone !== undefined ? `${formatBytes(p.bytesDone)}${p.bytesTotal ? ` / ${finished ? "" : "~"}${formatBytes(p.bytesTotal)}` : ""}` : "—"}
+          title={finished ? undefined : "The total is an estimate from information_schema; the finished run shows what was written."}
+        />
         <Stat label="Rows" value={p.rowsDone !== undefined ? `${p.rowsDone.toLocaleString()}${p.rowsTotal ? ` / ${p.rowsTotal.toLocaleString()}` : ""}` : "—"} />
         <Stat label="Tables" value={p.tablesDone !== undefined ? `${p.tablesDone}${p.tablesTotal ? ` / ${p.tablesTotal}` : ""}` : "—"} />
-        <Stat label="Throughput" value={p.rate ? `${formatBytes(p.rate)}/s` : "—"} />
-        <Stat label="ETA" value={state === "running" && p.etaSeconds !== undefined ? formatDuration(p.etaSeconds * 1000) : "—"} />
+        {finished && p.averageRate ? (
+          <Stat label="Throughput (average)" value={`${formatBytes(p.averageRate)}/s`} />
+        ) : (
+          <Stat label="Throughput" value={state === "running" && p.rate ? `${formatBytes(p.rate)}/s` : "—"} />
+        )}
+        {finished ? (
+          <Stat label="Finished" value={state === "succeeded" ? "all done" : state} />
+        ) : (
+          <Stat label="ETA" value={state === "running" && p.etaSeconds !== undefined ? formatDuration(p.etaSeconds * 1000) : "—"} />
+        )}
       </div>
     </div>
   );

@@ -13,6 +13,7 @@ import { introspectServer } from "../mysql/introspect";
 import type { RunKind } from "../runner/run-kinds";
 import { removePrefixOrDefer } from "../storage/cleanup";
 import { openTargetStore } from "../storage/open-store";
+import { formatBytes } from "../util/format";
 import { newId } from "../util/ids";
 import type { StartBackupInput } from "./schemas";
 
@@ -29,7 +30,7 @@ export const backupRunKind: RunKind<StartBackupInput> = {
     ctx.progress({ phase: "connecting" });
     const facts = await withServer(address, (c) => introspectServer(c, address));
     await db().host.update({ where: { id: host.id }, data: { introspection: JSON.stringify(facts), introspectedAt: new Date(), introspectionError: null } });
-    ctx.log("info", `${host.name}: ${facts.flavor} ${facts.version}, ${Math.round(facts.totalBytes / 1048576)} MiB of data, binlog ${facts.binlog.enabled ? "on" : "off"}.`);
+    ctx.log("info", `${host.name}: ${facts.flavor} ${facts.version}, about ${formatBytes(facts.totalBytes)} of data and indexes (information_schema estimate), binlog ${facts.binlog.enabled ? "on" : "off"}.`);
 
     const { target, store } = await openTargetStore(p.targetId);
     const choice =
@@ -108,7 +109,10 @@ export const backupRunKind: RunKind<StartBackupInput> = {
       await recordAudit({ system: "runner" }, "backup.complete", { type: "backup", id: b.id }, { host: host.name, bytes: manifest.totals.storedBytes, run: ctx.run.id }, tx);
       return b;
     });
-    ctx.log("info", `Backup ${backup.id}: ${manifest.objects.length} objects, ${manifest.totals.storedBytes} bytes stored (${manifest.totals.rawBytes} raw), lock ${manifest.lockMs ?? "—"} ms.`);
+    // the progress totals were estimates; the run ends with what was actually written
+    const t = manifest.totals;
+    ctx.progress({ phase: "done", bytesDone: t.rawBytes, bytesTotal: t.rawBytes, ...(t.rows ? { rowsDone: t.rows, rowsTotal: t.rows } : {}), ...(t.tables ? { tablesDone: t.tables, tablesTotal: t.tables } : {}) });
+    ctx.log("info", `Backup ${backup.id}: ${manifest.objects.length} objects, ${formatBytes(manifest.totals.rawBytes)} of data written, ${formatBytes(manifest.totals.storedBytes)} stored after compression, lock ${manifest.lockMs ?? "—"} ms.`);
     return { backupId: backup.id, storedBytes: manifest.totals.storedBytes, rawBytes: manifest.totals.rawBytes, rows: manifest.totals.rows, lockMs: manifest.lockMs };
   },
 

@@ -6,6 +6,8 @@ export type StoredProgress = Progress & {
   /** seconds left, when a total is known */
   etaSeconds?: number;
   updatedAt: string;
+  /** on a finished run: bytes/s over the whole run (rate is then this average) */
+  averageRate?: number;
 };
 
 /**
@@ -33,5 +35,17 @@ export class ProgressTracker {
     const etaSeconds = rate && total && total > bytes ? Math.round((total - bytes) / rate) : undefined;
     this.dirty = false;
     return { ...this.current, rate, etaSeconds, updatedAt: new Date(now).toISOString() };
+  }
+
+  /** The final snapshot: average throughput since `startedAt`, no ETA. */
+  final(startedAt: number, now = Date.now()): StoredProgress {
+    const s = this.snapshot(now);
+    // a run that succeeded did all of its work: estimated totals give way to what was done
+    if (s.bytesDone !== undefined && s.bytesTotal !== undefined) s.bytesTotal = s.bytesDone;
+    if (s.rowsDone !== undefined && s.rowsTotal !== undefined) s.rowsTotal = s.rowsDone;
+    if (s.tablesDone !== undefined && s.tablesTotal !== undefined) s.tablesTotal = s.tablesDone;
+    const secs = (now - startedAt) / 1000;
+    const averageRate = s.bytesDone && secs > 0 ? Math.round(s.bytesDone / secs) : undefined;
+    return { ...s, phase: "done", detail: undefined, etaSeconds: undefined, rate: averageRate, averageRate };
   }
 }

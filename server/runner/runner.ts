@@ -163,6 +163,7 @@ export class Runner {
     const kind = runKind(run.kind)!;
     const abort = new AbortController();
     const tracker = new ProgressTracker();
+    const began = Date.now();
     let workspace: Record<string, unknown> | undefined = parseJson<Record<string, unknown>>(run.result, {}).workspace as Record<string, unknown> | undefined;
     let lostLease = false;
 
@@ -219,7 +220,7 @@ export class Runner {
             leaseOwner: null,
             leaseExpiresAt: null,
             error: null,
-            progress: JSON.stringify({ ...tracker.snapshot(), phase: "done", detail: undefined, etaSeconds: undefined }),
+            progress: JSON.stringify(tracker.final(began)),
             result: JSON.stringify(result ?? {}),
           },
         });

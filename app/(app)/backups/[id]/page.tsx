@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { use, useState } from "react";
 import { Coordinates, VerifyBadge } from "@/components/backups/backups-table";
+import { describeFingerprint, describeFormat } from "@/components/backups/describe";
 import { RestoreDialog } from "@/components/backups/restore-dialog";
 import { VerificationChecks, VerificationResult } from "@/components/backups/verification-checks";
 import { useUser } from "@/components/shell/user-context";
@@ -39,7 +40,11 @@ function ManifestCard({ id }: { id: string }) {
           <Th>Table</Th>
           <Th>Rows</Th>
           <Th>Size (raw)</Th>
-          <Th>Fingerprint</Th>
+          <Th>
+            <span title="What a verification compares after restoring: the row count and a SHA-256 of the rows. pk-sha256 hashes the rows in primary-key order; multiset-sha256 (tables without a primary key) hashes them in any order.">
+              Fingerprint
+            </span>
+          </Th>
         </THead>
         <TBody>
           {manifest.databases.flatMap((d) =>
@@ -51,8 +56,15 @@ function ManifestCard({ id }: { id: string }) {
                 </Td>
                 <Td className="tabular-nums">{t.rows.toLocaleString()}</Td>
                 <Td className="tabular-nums">{formatBytes(t.rawBytes)}</Td>
-                <Td className="font-mono text-xs text-slate-500" title={t.fingerprint ? `${t.fingerprint.method} ${t.fingerprint.hash}` : undefined}>
-                  {t.fingerprint ? `${t.fingerprint.method} ${t.fingerprint.hash.slice(0, 16)}…` : "—"}
+                <Td className="text-xs text-slate-500" title={t.fingerprint ? `${t.fingerprint.method}: ${t.fingerprint.hash}` : undefined} data-testid="table-fingerprint">
+                  {t.fingerprint ? (
+                    <>
+                      <span className="cursor-help">{t.fingerprint.rows.toLocaleString()} rows, SHA-256 </span>
+                      <span className="font-mono">{t.fingerprint.hash.slice(0, 12)}…</span>
+                    </>
+                  ) : (
+                    "—"
+                  )}
                 </Td>
               </Tr>
             )),
@@ -60,6 +72,11 @@ function ManifestCard({ id }: { id: string }) {
         </TBody>
       </Table>
       <CardBody className="border-t border-slate-100 text-xs text-slate-500">
+        {[...new Set(manifest.databases.flatMap((d) => d.tables.map((t): string => t.fingerprint?.method ?? "")).filter(Boolean))].map((method) => (
+          <p key={method} className="mb-1" title={method}>
+            Fingerprint: {describeFingerprint(method)}.
+          </p>
+        ))}
         {manifest.databases.map((d) => (
           <div key={d.name}>
             <span className="font-mono">{d.name}</span>: {d.tables.length} tables, {d.views.length} views, {d.routines.length} routines, {d.triggers.length} triggers, {d.events.length} events
@@ -141,8 +158,16 @@ export default function BackupPage({ params }: { params: Promise<{ id: string }>
               <CardBody>
                 <dl className="divide-y divide-slate-100">
                   <Row label="Finished">{new Date(b.finishedAt).toLocaleString()}</Row>
-                  <Row label="Duration">{formatDuration(new Date(b.finishedAt).getTime() - new Date(b.startedAt).getTime())}</Row>
-                  <Row label="Engine">{b.engine} ({b.format})</Row>
+                  <Row label="Duration">
+                    <span title="Engine time: from the start of the dump or copy to its last object. The run's time also counts the queue, connecting and writing the catalog." data-testid="backup-duration">
+                      backup took {formatDuration(new Date(b.finishedAt).getTime() - new Date(b.startedAt).getTime())} (engine time)
+                    </span>
+                  </Row>
+                  <Row label="Kind">
+                    <span title={describeFormat(b.engine, b.format).technical} data-testid="backup-format">
+                      {describeFormat(b.engine, b.format).words}
+                    </span>
+                  </Row>
                   <Row label="Server">{b.serverVersion}</Row>
                   <Row label="Size">{formatBytes(b.sizeBytes)} in {b.objectCount} objects</Row>
                   <Row label="Compression">{b.compression}</Row>

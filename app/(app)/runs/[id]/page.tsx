@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { use, useEffect, useRef } from "react";
+import { RunParams } from "@/components/runs/run-params";
 import { RunProgress, type RunProgressData } from "@/components/runs/run-progress";
 import { isActive, KIND_LABEL, RunStateBadge } from "@/components/runs/run-state";
 import { duration } from "@/components/runs/runs-table";
@@ -52,7 +53,12 @@ export default function RunPage({ params }: { params: Promise<{ id: string }> })
             }
             description={
               <span className="font-mono text-xs">
-                {run.id} · queued {new Date(run.queuedAt).toLocaleString()} · {duration(run)} · attempt {run.attempt} of {run.maxAttempts} · by {run.createdBy?.email ?? (run.policy ? `policy ${run.policy.name}` : "system")}
+                {run.id} · queued {new Date(run.queuedAt).toLocaleString()} ·{" "}
+                <span title="From the moment a runner picked the run up to its final state: connecting, the engine's work, writing the manifest and the catalog. The backup's own duration counts only the engine's work." data-testid="run-duration">
+                  run took {duration(run)}
+                  {run.state === "queued" || run.state === "running" ? " so far" : ""} (start to end)
+                </span>{" "}
+                · attempt {run.attempt} of {run.maxAttempts} · by {run.createdBy?.email ?? (run.policy ? `policy ${run.policy.name}` : "system")}
               </span>
             }
             actions={
@@ -100,7 +106,7 @@ export default function RunPage({ params }: { params: Promise<{ id: string }> })
             <Card>
               <CardHeader title="Parameters" />
               <CardBody>
-                <pre className="overflow-x-auto whitespace-pre-wrap break-all text-xs text-slate-700">{JSON.stringify(run.params, null, 2)}</pre>
+                <RunParams params={run.params} names={run.names} />
                 {run.result && Object.keys(run.result).length > 0 && (
                   <>
                     <h3 className="mb-1 mt-4 text-xs font-semibold uppercase text-slate-500">Result</h3>
