@@ -60,9 +60,11 @@ export function ServerFactsCard({ facts }: { facts: Facts }) {
             )}
           </Row>
           <Row label="Clone plugin">{facts.clonePlugin === "unsupported" ? <span className="text-slate-500">not available on MariaDB</span> : <Badge tone={facts.clonePlugin === "active" ? "green" : "amber"}>{facts.clonePlugin}</Badge>}</Row>
-          <Row label="Account">
-            <code className="text-xs">{facts.user}</code>
-          </Row>
+          {facts.user && (
+            <Row label="Account">
+              <code className="text-xs">{facts.user}</code>
+            </Row>
+          )}
           <Row label="Time zone">{facts.timeZone}</Row>
           <Row label="InnoDB buffer pool">{formatBytes(facts.innodb.bufferPoolBytes)}</Row>
         </dl>

@@ -32,7 +32,7 @@ export function HostForm({ host }: { host?: Host }) {
     clearPassword: false,
     tlsMode: host?.tlsMode ?? "preferred",
     tlsCa: "",
-    environment: host?.environment ?? "production",
+    environment: host?.environment ?? "",
     labels: (host?.labels ?? []).join(", "),
     isVerificationHost: host?.isVerificationHost ?? false,
     datadir: host?.datadir ?? "",
@@ -88,8 +88,8 @@ export function HostForm({ host }: { host?: Host }) {
           <Field label="Name" htmlFor="name" error={err("name")} hint="How this host appears in dbbackup, e.g. shop-primary." className="sm:col-span-3">
             <Input id="name" value={f.name} onChange={set("name")} invalid={!!err("name")} />
           </Field>
-          <Field label="Environment" htmlFor="environment" error={err("environment")} className="sm:col-span-3">
-            <Input id="environment" list="environments" value={f.environment} onChange={set("environment")} invalid={!!err("environment")} />
+          <Field label="Environment (optional)" htmlFor="environment" error={err("environment")} hint="Production, staging, ...: shown as a badge. Leave empty if none applies." className="sm:col-span-3">
+            <Input id="environment" list="environments" value={f.environment} onChange={set("environment")} placeholder="not set" invalid={!!err("environment")} />
             <datalist id="environments">
               <option value="production" />
               <option value="staging" />

@@ -51,7 +51,7 @@ export function HostHeader({ host, tab }: { host: Host; tab: "overview" | "backu
             {can("operator") && <Button onClick={() => setBackingUp(true)}>Back up now</Button>}
             {can("operator") && (
               <Button variant="secondary" loading={introspect.isPending} onClick={() => introspect.mutate({ id: host.id })}>
-                Refresh introspection
+                Introspect now
               </Button>
             )}
             {can("admin") && (
@@ -67,9 +67,10 @@ export function HostHeader({ host, tab }: { host: Host; tab: "overview" | "backu
           </>
         }
       />
-      {introspect.data && !introspect.data.result.ok && (
-        <Alert tone="error" title="Introspection failed" className="mb-4">
-          <span data-testid="introspection-error">{introspect.data.result.message}</span>
+      {host.introspectionError && (
+        <Alert tone="error" title={host.facts ? "The last connection to this host failed (the facts below are older)" : "dbbackup cannot connect to this host"} className="mb-4">
+          <span data-testid="introspection-error">{host.introspectionError}</span>
+          {can("operator") && <span className="mt-1 block text-xs">Fix the address, user or grants{can("admin") ? " (Edit)" : ""}, then use “Introspect now”.</span>}
         </Alert>
       )}
       {introspect.error && (

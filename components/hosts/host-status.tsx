@@ -1,6 +1,8 @@
 import { Badge } from "@/components/ui/badge";
 
+/** Nothing when no environment was chosen. */
 export function EnvironmentBadge({ env }: { env: string }) {
+  if (!env) return null;
   const tone = env === "production" ? "red" : env === "staging" ? "amber" : "gray";
   return <Badge tone={tone}>{env}</Badge>;
 }

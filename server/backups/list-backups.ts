@@ -3,7 +3,7 @@ import { db, parseJson } from "../db/client";
 import { notFound } from "../errors";
 import { openStore } from "../storage/open-store";
 
-export type BackupFilters = { hostId?: string; state?: string; limit?: number; cursor?: string };
+export type BackupFilters = { hostId?: string; policyId?: string; state?: string; limit?: number; cursor?: string };
 
 function present<T extends { databases: string; sizeBytes: bigint; binlogPos: bigint | null }>(b: T) {
   return { ...b, databases: parseJson<string[]>(b.databases, []), sizeBytes: Number(b.sizeBytes), binlogPos: b.binlogPos === null ? null : Number(b.binlogPos) };
@@ -11,7 +11,7 @@ function present<T extends { databases: string; sizeBytes: bigint; binlogPos: bi
 
 export async function listBackups(f: BackupFilters = {}) {
   const limit = Math.min(f.limit ?? 50, 200);
-  const where: Prisma.BackupWhereInput = { state: f.state ?? "complete", ...(f.hostId ? { hostId: f.hostId } : {}) };
+  const where: Prisma.BackupWhereInput = { state: f.state ?? "complete", ...(f.hostId ? { hostId: f.hostId } : {}), ...(f.policyId ? { policyId: f.policyId } : {}) };
   const rows = await db().backup.findMany({
     where,
     orderBy: [{ finishedAt: "desc" }, { id: "desc" }],

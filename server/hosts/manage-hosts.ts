@@ -1,5 +1,6 @@
 import { recordAudit, type Actor } from "../audit/record";
 import { db } from "../db/client";
+import type { Host } from "../db/generated/client";
 import { conflict, invalid, notFound, precondition } from "../errors";
 import { isLocalAddress } from "../mysql/introspect";
 import { seal } from "../secrets/seal";
@@ -42,7 +43,7 @@ export async function createHost(opts: { input: CreateHostInput; actor: Actor })
   requirePasswordForRemote(v, false);
   await assertNameFree(v.name);
   const id = newId("h");
-  return db().$transaction(async (tx) => {
+  const created = await db().$transaction(async (tx) => {
     const host = await tx.host.create({
       data: {
         id,
@@ -53,6 +54,31 @@ export async function createHost(opts: { input: CreateHostInput; actor: Actor })
     await recordAudit(opts.actor, "host.create", { type: "host", id }, { name: v.name, address: v.socket ?? `${v.host}:${v.port}`, user: v.user }, tx);
     return host;
   });
+  return introspectNewHost(created);
+}
+
+const CREATE_INTROSPECTION_MS = 8000;
+
+/**
+ * A new host is introspected right away so its page shows facts, or why there are none, instead of
+ * "not introspected". The host is already saved: a failure or a slow server only records the error.
+ */
+async function introspectNewHost(host: Host): Promise<Host> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ ok: false; message: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, message: `No answer from the server within ${CREATE_INTROSPECTION_MS / 1000} s; use "Introspect" on the host page to try again.` }), CREATE_INTROSPECTION_MS);
+  });
+  try {
+    const result = await Promise.race([testConnection(hostAddress(host)), timeout]);
+    return await db().host.update({
+      where: { id: host.id },
+      data: "facts" in result ? { introspection: JSON.stringify(result.facts), introspectedAt: new Date(), introspectionError: null } : { introspectionError: result.message },
+    });
+  } catch {
+    return host;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function updateHost(opts: { input: UpdateHostInput; actor: Actor }) {

@@ -9,8 +9,11 @@ import type { ServerFacts } from "../mysql/server-facts";
  * account name or socket path (connection credentials).
  */
 export function presentHost(h: Host, role: Role) {
-  const facts = parseJson<ServerFacts | null>(h.introspection, null);
   const canSeeCredentials = hasRole(role, "operator");
+  const stored = parseJson<ServerFacts | null>(h.introspection, null);
+  // the connected account is a credential too: viewers see neither it nor errors that quote it
+  const facts = stored && !canSeeCredentials ? { ...stored, user: "" } : stored;
+  const introspectionError = h.introspectionError && !canSeeCredentials ? h.introspectionError.replaceAll(`'${h.user}'`, "'…'").replaceAll(`"${h.user}"`, '"…"') : h.introspectionError;
   return {
     id: h.id,
     name: h.name,
@@ -28,9 +31,9 @@ export function presentHost(h: Host, role: Role) {
     archiverServerId: h.archiverServerId,
     archiveTargetId: h.archiveTargetId,
     facts,
-    prerequisites: facts ? enginePrerequisites(facts) : null,
+    prerequisites: stored ? enginePrerequisites(canSeeCredentials ? stored : { ...stored, user: "<account>@<host>" }) : null,
     introspectedAt: h.introspectedAt,
-    introspectionError: h.introspectionError,
+    introspectionError,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
   };

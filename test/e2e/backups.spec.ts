@@ -23,10 +23,27 @@ test("an operator backs up the sandbox host, watches it finish, restores it unde
   await expect(page.getByTestId("run-progress")).toBeVisible();
   await expect(page.getByText("succeeded").first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId("run-log")).toContainText("Succeeded.");
+  // the finished run shows what was written, the same amount as the log, not the estimate
+  const written = /, ([\d.]+ [KMG]?i?B) of data written/.exec((await page.getByTestId("run-log").textContent()) ?? "")?.[1];
+  expect(written, "the log says how much data was written").toBeTruthy();
+  await expect(page.getByTestId("run-stat-data-written")).toContainText(`${written} / ${written}`);
+  await expect(page.getByTestId("run-stat-throughput-average")).toContainText("/s");
+  await expect(page.getByTestId("run-progress")).toContainText("100%");
+  // parameters in words, with names instead of ids
+  const params = page.getByTestId("run-params");
+  await expect(params).toContainText(`bk-${stamp}`);
+  await expect(params).toContainText(`shop-${stamp}`);
+  await expect(params).toContainText("Databases");
+  await expect(params).not.toContainText("targetId");
+  await expect(page.getByTestId("run-duration")).toContainText(/run took .* \(start to end\)/);
   await page.screenshot({ path: "test-results/screens/run-backup.png", fullPage: true });
   await page.getByRole("link", { name: "View backup" }).click();
   await expect(page.getByText("Contents")).toBeVisible();
   await expect(page.getByRole("cell", { name: "shop.orders" })).toBeVisible();
+  await expect(page.getByTestId("backup-format")).toHaveText("Logical backup set: SQL and data per table, restorable in parallel");
+  await expect(page.getByTestId("backup-format")).toHaveAttribute("title", "engine logical, layout logical-set");
+  await expect(page.getByTestId("backup-duration")).toContainText(/backup took .* \(engine time\)/);
+  await expect(page.getByText("Fingerprint: row count and SHA-256 of the rows in primary-key order.")).toBeVisible();
   await page.screenshot({ path: "test-results/screens/backup-detail.png", fullPage: true });
 
   // restore under a new name
@@ -46,6 +63,12 @@ test("an operator backs up the sandbox host, watches it finish, restores it unde
   await page.getByLabel("Kind").selectOption("restore");
   await expect(page.getByRole("link", { name: "Backup", exact: true })).toHaveCount(0);
   await page.screenshot({ path: "test-results/screens/runs.png", fullPage: true });
+
+  // the host page draws the backup in its size and duration chart
+  await page.goto(`/hosts/${host.data!.id}`);
+  await expect(page.getByTestId("backup-history-chart")).toBeVisible();
+  await expect(page.getByTestId("history-backup")).toHaveCount(1);
+  await page.screenshot({ path: "test-results/screens/host-with-backup.png", fullPage: true });
 
   // the restored copy is really there
   const facts = await trpcCall<{ result: { ok: boolean; facts: { sizes: { name: string }[] } } }>(adminApi, "hosts.introspect", { id: host.data!.id });

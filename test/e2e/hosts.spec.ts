@@ -1,4 +1,4 @@
-import { expect, test } from "./fixtures";
+import { expect, test, trpcCall } from "./fixtures";
 
 test("an admin registers the sandbox host, tests the connection and sees its introspection", async ({ pageAs, env }) => {
   const { page } = await pageAs("admin");
@@ -29,9 +29,17 @@ test("an admin registers the sandbox host, tests the connection and sees its int
   await page.screenshot({ path: "test-results/screens/host-form.png", fullPage: true });
 
   await page.getByRole("button", { name: "Add host" }).click();
-  await expect(page.getByRole("heading", { name: new RegExp(name) })).toBeVisible();
-  await page.getByRole("button", { name: /Introspect now|Refresh introspection/ }).first().click();
+  const heading = page.getByRole("heading", { name: new RegExp(name) });
+  await expect(heading).toBeVisible();
+  // introspected as part of the create: facts right away, no environment nobody chose
   await expect(page.getByText("Data size per schema")).toBeVisible();
+  await expect(page.getByText("Not introspected yet")).toHaveCount(0);
+  await expect(heading).not.toContainText("production");
+  await expect(page.getByTestId("introspection-error")).toHaveCount(0);
+  // one button to introspect again, and the chart's empty state until the first backup
+  await expect(page.getByRole("button", { name: "Refresh introspection" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Introspect now" }).click();
+  await expect(page.getByText("No backups yet")).toBeVisible();
   await expect(page.getByLabel("schema sizes")).toContainText("shop");
   await expect(page.getByTestId("engine-logical")).toContainText("ready");
   await expect(page.getByTestId("engine-clone")).toContainText("MariaDB has no clone plugin");
@@ -40,4 +48,30 @@ test("an admin registers the sandbox host, tests the connection and sees its int
   await page.goto("/hosts");
   await expect(page.getByRole("link", { name })).toBeVisible();
   await page.screenshot({ path: "test-results/screens/hosts.png", fullPage: true });
+});
+
+test("a host whose user cannot sign in is saved, and its page says why it has no facts", async ({ pageAs, adminApi, env }) => {
+  const name = `denied-${Date.now()}`;
+  const created = await trpcCall<{ id: string; introspectionError: string | null }>(adminApi, "hosts.create", { name, host: "127.0.0.1", port: env.mariadbPort, user: "no_such_user", password: "nope-nope", tlsMode: "disabled" });
+  expect(created.error).toBeUndefined();
+  const { page } = await pageAs("viewer");
+  await page.goto(`/hosts/${created.data!.id}`);
+  await expect(page.getByTestId("introspection-error")).toContainText(/Access denied/i);
+  await expect(page.getByText("dbbackup cannot connect to this host")).toBeVisible();
+  await page.screenshot({ path: "test-results/screens/host-denied.png", fullPage: true });
+});
+
+test("the sign-in page loads without a single 404", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  const missing: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() === 404) missing.push(r.url());
+  });
+  await page.goto("/login");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  expect(missing).toEqual([]);
+  await page.screenshot({ path: "test-results/screens/login.png", fullPage: true });
+  await context.close();
 });

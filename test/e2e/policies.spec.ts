@@ -48,4 +48,10 @@ test("an operator creates a policy, sees its next run times, verifies a backup a
   await page.goto("/policies");
   await expect(page.getByTestId(`policy-nightly ${stamp}`)).toContainText("succeeded");
   await page.screenshot({ path: "test-results/screens/policies.png", fullPage: true });
+
+  // the policy's page draws its backup in the size and duration chart
+  await page.getByRole("link", { name: `nightly ${stamp}` }).click();
+  await expect(page.getByTestId("backup-history-chart")).toBeVisible();
+  await expect(page.getByTestId("history-backup")).toHaveCount(1);
+  await page.screenshot({ path: "test-results/screens/policy-detail.png", fullPage: true });
 });

@@ -63,6 +63,10 @@ describe("registering a host", () => {
   it("saves a host with its password encrypted, introspects it, and lists missing privileges with the GRANT", async () => {
     const h = await callerAs(admin).hosts.create(base());
     expect(h.hasPassword).toBe(true);
+    // introspected as part of the create, and no environment unless one was chosen
+    expect(h.facts?.flavor).toBe("mariadb");
+    expect(h.introspectionError).toBeNull();
+    expect(h.environment).toBe("");
     expect(JSON.stringify(h)).not.toContain("bk-secret-pw");
     const raw = new Database(path.join(dataDir, "catalog.db"), { readonly: true });
     const row = raw.prepare("SELECT * FROM Host WHERE id = ?").get(h.id) as Record<string, string>;
@@ -132,6 +136,9 @@ describe("registering a host", () => {
   it("an unreachable saved host records why introspection failed", async () => {
     const port = await freePort();
     const h = await callerAs(admin).hosts.create({ ...base(), name: "gone", port });
+    // the create succeeds; why the first introspection failed is on the host
+    expect(h.facts).toBeNull();
+    expect(h.introspectionError).toMatch(/Connection refused/);
     const { result, host } = await callerAs(operator).hosts.introspect({ id: h.id });
     expect(result.ok).toBe(false);
     expect(host.introspectionError).toMatch(/Connection refused/);

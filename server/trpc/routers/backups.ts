@@ -10,7 +10,7 @@ const byId = z.object({ id: z.string().min(1) });
 
 export const backupsRouter = router({
   list: protectedProcedure
-    .input(z.object({ hostId: z.string().optional(), state: z.enum(["complete", "deleted"]).optional(), limit: z.number().int().min(1).max(200).default(50), cursor: z.string().optional() }))
+    .input(z.object({ hostId: z.string().optional(), policyId: z.string().optional(), state: z.enum(["complete", "deleted"]).optional(), limit: z.number().int().min(1).max(200).default(50), cursor: z.string().optional() }))
     .query(({ input }) => listBackups(input)),
   get: protectedProcedure.input(byId).query(({ input }) => getBackup(input.id)),
   manifest: protectedProcedure.input(byId).query(({ input }) => getBackupManifest(input.id)),

@@ -11,6 +11,7 @@ export const runsRouter = router({
     .input(
       z.object({
         hostId: z.string().optional(),
+        policyId: z.string().optional(),
         state: z.array(z.enum(RUN_STATES)).optional(),
         kind: z.array(z.enum(RUN_KINDS)).optional(),
         from: z.coerce.date().optional(),

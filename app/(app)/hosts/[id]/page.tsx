@@ -1,11 +1,10 @@
 "use client";
 import { use } from "react";
+import { BackupHistoryCard } from "@/components/backups/backup-history-chart";
 import { EngineSelectionCard } from "@/components/hosts/engine-selection-card";
 import { HostHeader } from "@/components/hosts/host-header";
 import { PrerequisitesCard, SchemaSizesCard, ServerFactsCard } from "@/components/hosts/host-facts";
 import { useUser } from "@/components/shell/user-context";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { QueryState } from "@/components/ui/query-state";
@@ -15,39 +14,28 @@ import { formatRelative } from "@/server/util/format";
 export default function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = use(params);
   const { can } = useUser();
-  const utils = trpc.useUtils();
   const q = trpc.hosts.get.useQuery({ id });
-  const introspect = trpc.hosts.introspect.useMutation({ onSuccess: () => utils.hosts.get.invalidate({ id }) });
   return (
     <QueryState query={q} loadingLabel="Loading host…">
       {(host) => (
         <>
           <HostHeader host={host} tab="overview" />
-          {host.introspectionError && (
-            <Alert tone="warning" title="Last introspection failed" className="mb-4">
-              {host.introspectionError}
-            </Alert>
-          )}
           {!host.facts ? (
-            <Card>
-              <EmptyState
-                title="Not introspected yet"
-                action={
-                  can("operator") && (
-                    <Button loading={introspect.isPending} onClick={() => introspect.mutate({ id })}>
-                      Introspect now
-                    </Button>
-                  )
-                }
-              >
-                Introspection connects to the server and reads its version, binlog and GTID settings, data sizes and privileges.
-              </EmptyState>
-            </Card>
+            <div className="space-y-6">
+              <Card>
+                <EmptyState title={host.introspectionError ? "No server facts: the connection failed" : "Not introspected yet"}>
+                  Introspection connects to the server and reads its version, binlog and GTID settings, data sizes and privileges.
+                  {can("operator") && " Use “Introspect now” above."}
+                </EmptyState>
+              </Card>
+              <BackupHistoryCard hostId={host.id} />
+            </div>
           ) : (
             <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
               <div className="space-y-6">
                 <ServerFactsCard facts={host.facts} />
                 <SchemaSizesCard facts={host.facts} />
+                <BackupHistoryCard hostId={host.id} />
               </div>
               <div className="space-y-6">
                 <EngineSelectionCard hostId={host.id} />

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { use, useState } from "react";
+import { BackupHistoryCard } from "@/components/backups/backup-history-chart";
 import { PolicyForm } from "@/components/policies/policy-form";
 import { RunsTable } from "@/components/runs/runs-table";
 import { useUser } from "@/components/shell/user-context";
@@ -49,7 +50,7 @@ export default function PolicyPage({ params }: { params: Promise<{ id: string }>
   const { can } = useUser();
   const router = useRouter();
   const q = trpc.policies.get.useQuery({ id });
-  const runs = trpc.runs.list.useQuery({ limit: 20 }, { select: (d) => ({ ...d, items: d.items.filter((r) => r.policyId === id) }) });
+  const runs = trpc.runs.list.useQuery({ policyId: id, limit: 20 });
   const runNow = trpc.policies.runNow.useMutation({ onSuccess: (r) => router.push(`/runs/${r.id}`) });
   const prune = trpc.policies.prune.useMutation({ onSuccess: (r) => router.push(`/runs/${r.id}`) });
   const del = trpc.policies.delete.useMutation({ onSuccess: () => router.push("/policies") });
@@ -129,6 +130,9 @@ export default function PolicyPage({ params }: { params: Promise<{ id: string }>
                   <RetentionPreview id={id} />
                 </CardBody>
               </Card>
+              <div className="lg:col-span-3">
+                <BackupHistoryCard policyId={id} />
+              </div>
               <Card className="lg:col-span-3">
                 <CardHeader title="Recent runs" />
                 <QueryState query={runs}>{(r) => <RunsTable runs={r.items} showHost={false} empty="This policy has not run yet." />}</QueryState>
