@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["test/helpers/setup.ts"],
     pool: "forks",
     // Integration tests start their own MariaDB instances and S3 servers; two files at a time on this 2-core machine.
     maxWorkers: 2,

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerBuiltins } from "../server/composition-root";
 import { errorMessage } from "../server/errors";
 import { registerBackupCommands } from "./commands/backup";
 import { registerBinlogCommands } from "./commands/binlog-stream";
@@ -11,6 +12,8 @@ import { EXIT, UsageError } from "./usage";
 
 // The SDK's Node-version notice is not about the command's work; stderr stays one line per problem.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+registerBuiltins();
 
 const program = new Command();
 program

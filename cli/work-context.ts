@@ -1,4 +1,4 @@
-import type { Progress, WorkContext } from "../server/engines/types";
+import type { Progress, WorkContext } from "../server/work-context";
 import { formatBytes } from "../server/util/format";
 
 /**

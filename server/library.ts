@@ -22,11 +22,11 @@
  * Reading:     `BackupSetReader.open(store, prefix, key)` checks and reads a set's objects.
  * Work:        every long call takes a WorkContext: { signal, progress(p), log(level, msg) }.
  */
-import "./engines/index";
+import { registerBuiltins } from "./composition-root";
 import { getEngine, listEngines, registerEngine, type EngineChoice } from "./engines/registry";
 import { chooseEngine, type ChooseEngineOptions } from "./standalone/backup-to-set";
 import type { ServerFacts } from "./mysql/server-facts";
-import type { WorkContext } from "./engines/types";
+import type { WorkContext } from "./work-context";
 
 export { gatherInfo } from "./standalone/gather-info";
 export { backupToSet, chooseEngine, ENGINE_LAYOUTS, type BackupToSetOptions, type BackupToSetResult } from "./standalone/backup-to-set";
@@ -42,6 +42,9 @@ export type { BackupEngine, BackupRequest, BackupOutcome, WorkContext, Progress,
 export type { ServerAddress } from "./mysql/connection-options";
 export type { ServerFacts } from "./mysql/server-facts";
 export type { Manifest } from "./artifact/manifest";
+
+// a program that imports the library gets every engine this build ships
+registerBuiltins();
 
 /** The engine registry (the seed's DefaultRegistry): logical, snapshot, mariabackup, xtrabackup, clone. */
 export const registry = { register: registerEngine, get: getEngine, list: listEngines };

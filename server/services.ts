@@ -5,7 +5,6 @@ import { checkStalePolicies } from "./notify/stale";
 import { startScheduler } from "./policies/scheduler";
 import { enqueueRun } from "./runs/enqueue-run";
 import { embeddedRunner } from "./runner/embedded";
-import { registerRunKinds } from "./runner/register-kinds";
 import { runEvents } from "./runner/run-events";
 
 let started = false;
@@ -17,7 +16,6 @@ let started = false;
 export function startBackgroundServices() {
   if (started) return;
   started = true;
-  registerRunKinds();
   runEvents.on("finished", (run) => {
     void notifyRunFinished(run).catch((e) => logger.warn({ run: run.id, err: errorMessage(e) }, "notification failed"));
     // a policy's successful backup is followed by its retention pruning

@@ -1,3 +1,4 @@
+import { registerBuiltins } from "./composition-root";
 import { db } from "./db/client";
 import { logger } from "./logging/logger";
 import { masterKey } from "./secrets/key";
@@ -11,6 +12,7 @@ const g = globalThis as { __dbbackupStarted?: boolean };
 export async function startServerServices() {
   if (g.__dbbackupStarted) return;
   g.__dbbackupStarted = true;
+  registerBuiltins();
   masterKey();
   await db().user.count();
   if (await seedAdminFromEnv()) logger.info({ email: process.env.DBBACKUP_ADMIN_EMAIL }, "created the first admin from DBBACKUP_ADMIN_EMAIL");

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import "../../server/engines/index";
 import type { Compression } from "../../server/artifact/compression";
 import type { Manifest } from "../../server/artifact/manifest";
 import { engineOptionsFromConfig, parseSize } from "../../server/config-file";

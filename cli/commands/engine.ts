@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import "../../server/engines/index";
 import { formatEngineReport, gatherEngineReport } from "../../server/engines/select/engine-report";
 import { gatherInfo } from "../../server/standalone/gather-info";
 import { configOf, out, printJson, withCommonFlags } from "../common";

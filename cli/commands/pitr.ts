@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { BackupSetReader } from "../../server/artifact/backup-set-reader";
-import type { WorkContext } from "../../server/engines/types";
+import type { WorkContext } from "../../server/work-context";
 import { DomainError, errorMessage } from "../../server/errors";
 import type { ServerAddress } from "../../server/mysql/connection-options";
 import { consistentBeforeTime, describeTarget, parseTarget, type PitrTarget } from "../../server/pitr/plan";

@@ -2,7 +2,6 @@ import { recordAudit } from "../audit/record";
 import { BackupSetWriter } from "../artifact/backup-set";
 import { MANIFEST_FORMAT } from "../artifact/manifest";
 import { db } from "../db/client";
-import "../engines/index";
 import { getEngine, selectEngine } from "../engines/registry";
 import { createEngineSelector } from "../engines/select/select-engine";
 import { DomainError } from "../errors";

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { DomainError, errorMessage } from "../errors";
-import type { LogLevel } from "../engines/types";
+import type { LogLevel } from "../work-context";
 import { writeState, type LocalSegment, type PersistedState } from "./archive-state";
 import type { Checkpoint, SegmentEnd } from "./archiver-types";
 import { verifyEventChecksum, type ChecksumAlg } from "./checksum";

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fsp from "node:fs/promises";
 import type mysql from "mysql2/promise";
-import type { WorkContext } from "../engines/types";
+import type { WorkContext } from "../work-context";
 import { DomainError, errorMessage, isDomainError } from "../errors";
 import { connectServer } from "../mysql/connect";
 import { describeAddress } from "../mysql/connection-options";

@@ -5,7 +5,7 @@ import { DomainError } from "../errors";
 import { openObjectWriter } from "../artifact/object-io";
 import { HashCounter } from "../artifact/hashing";
 import { errorMessage } from "../errors";
-import type { LogLevel } from "../engines/types";
+import type { LogLevel } from "../work-context";
 import type { ObjectStore } from "../storage/object-store";
 import type { LocalSegment } from "./archive-state";
 import type { SegmentMeta } from "./archiver-types";

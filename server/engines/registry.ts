@@ -1,7 +1,7 @@
 import { DomainError } from "../errors";
 import type { ServerFacts } from "../mysql/server-facts";
 import { defaultEngineSelector } from "./select/select-engine";
-import type { BackupEngine } from "./types";
+import type { BackupEngine, EngineChoice } from "./types";
 
 const engines = new Map<string, BackupEngine>();
 
@@ -19,7 +19,7 @@ export function getEngine(name: string): BackupEngine {
   return e;
 }
 
-export type EngineChoice = { engine: BackupEngine; reason: string };
+export type { EngineChoice };
 
 /**
  * Chooses the engine for "auto". Selection rules (the seed's): physical engines for large databases

@@ -3,27 +3,9 @@ import type { Manifest } from "../artifact/manifest";
 import type { ServerAddress } from "../mysql/connection-options";
 import type { ServerFacts } from "../mysql/server-facts";
 
-/** Progress an engine reports; the runner persists it about once a second. */
-export type Progress = {
-  phase: string;
-  bytesDone?: number;
-  bytesTotal?: number;
-  rowsDone?: number;
-  rowsTotal?: number;
-  tablesDone?: number;
-  tablesTotal?: number;
-  /** free-form detail shown under the bar, e.g. "shop.orders chunk 12/40" */
-  detail?: string;
-};
+import type { WorkContext } from "../work-context";
 
-export type LogLevel = "info" | "warn" | "error";
-
-/** What every engine and restore step gets from whoever runs it (the runner or the CLI). */
-export type WorkContext = {
-  signal: AbortSignal;
-  progress(p: Partial<Progress>): void;
-  log(level: LogLevel, message: string): void;
-};
+export type { LogLevel, Progress, WorkContext } from "../work-context";
 
 export type TableFilter = {
   /** databases to include; empty = all user databases */
@@ -63,3 +45,6 @@ export interface BackupEngine {
   availability(facts: ServerFacts): EngineAvailability;
   backup(ctx: WorkContext, req: BackupRequest): Promise<BackupOutcome>;
 }
+
+/** The engine chosen for a backup, and why (recorded in the manifest). */
+export type EngineChoice = { engine: BackupEngine; reason: string };

@@ -1,6 +1,5 @@
 import { parseJson } from "../db/client";
 // request handlers and the runner may live in separately bundled module graphs: register here too
-import "../engines/index";
 import { formatEngineReport, gatherEngineReport } from "../engines/select/engine-report";
 import type { ServerFacts } from "../mysql/server-facts";
 import { loadHost } from "./host-address";

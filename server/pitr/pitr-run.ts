@@ -1,11 +1,10 @@
 import { db, parseJson } from "../db/client";
-import type { WorkContext } from "../engines/types";
+import type { WorkContext } from "../work-context";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
 import { withServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";
 import { dropCreatedDatabases } from "../restore/drop-created";
-import { restoreLogicalSet } from "../restore/logical";
 import { getRestorer, type RestoreOutcome } from "../restore/registry";
 import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, type CreatedDatabases } from "../restore/restore-into-host";
 import type { RunContext, RunKind } from "../runner/run-kinds";
@@ -93,12 +92,9 @@ export const pitrRunKind: RunKind<PitrParams> = {
       const request = { reader, target: address, rename: p.rename, databases: chosen, parallel: p.parallel, dropExisting: p.dropExisting };
       // The replay keeps its transactions out of the target's binlog unless asked (see
       // ReplayConnection); the base restore must do the same, or the target's replicas (and its own
-      // archive) would get the base without the changes replayed on top of it. The registered
-      // logical restorer always writes the binlog, so the logical layout is restored here directly.
-      base =
-        reader.manifest.layout === "logical-set"
-          ? await restoreLogicalSet(baseCtx, { ...request, writeBinlog: p.writeBinlog || !(await mayDisableBinlog(address)) })
-          : await getRestorer(reader.manifest.layout)(baseCtx, request);
+      // archive) would get the base without the changes replayed on top of it.
+      const writeBinlog = p.writeBinlog || !(await mayDisableBinlog(address));
+      base = await getRestorer(reader.manifest.layout)(baseCtx, { ...request, writeBinlog });
     }
     ctx.log("info", `Base restored: ${base.tables} tables, ${base.rows} rows in ${Math.round(base.ms / 100) / 10} s. Replaying binlogs from ${formatPos(plan.from)} to ${describeTarget(target)}.`);
 

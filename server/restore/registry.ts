@@ -1,7 +1,7 @@
 import { DomainError } from "../errors";
 import type { BackupSetReader } from "../artifact/backup-set-reader";
 import type { ServerAddress } from "../mysql/connection-options";
-import type { WorkContext } from "../engines/types";
+import type { WorkContext } from "../work-context";
 
 export type RestoreRequest = {
   reader: BackupSetReader;
@@ -12,6 +12,11 @@ export type RestoreRequest = {
   databases?: string[];
   parallel: number;
   dropExisting: boolean;
+  /**
+   * Whether the restore's writes go to the target's binlog (default: yes). A point-in-time restore
+   * turns it off where it may, so the base and the replay reach the target's replicas alike.
+   */
+  writeBinlog?: boolean;
   /** options of the restore method, e.g. a physical restore's datadir */
   options?: Record<string, unknown>;
 };

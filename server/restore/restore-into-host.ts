@@ -1,6 +1,6 @@
 import { BackupSetReader } from "../artifact/backup-set-reader";
 import type { Backup, Host } from "../db/generated/client";
-import type { WorkContext } from "../engines/types";
+import type { WorkContext } from "../work-context";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
 import { loadEncryptionKey } from "../keys/manage-keys";
@@ -8,7 +8,6 @@ import { queryRows, withServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";
 import type { RunContext } from "../runner/run-kinds";
 import { openTargetStore } from "../storage/open-store";
-import "../engines/index";
 import { getRestorer, type RestoreOutcome } from "./registry";
 
 /** What a restore run records before it creates databases, for `dropCreatedDatabases` on failure. */

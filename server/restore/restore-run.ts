@@ -3,7 +3,6 @@ import { db } from "../db/client";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
 import type { RunKind } from "../runner/run-kinds";
-import "../engines/index";
 import { dropCreatedDatabases } from "./drop-created";
 import { getRestorer } from "./registry";
 import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, type CreatedDatabases } from "./restore-into-host";

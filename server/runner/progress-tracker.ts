@@ -1,4 +1,4 @@
-import type { Progress } from "../engines/types";
+import type { Progress } from "../work-context";
 
 export type StoredProgress = Progress & {
   /** bytes/s over the last few seconds */

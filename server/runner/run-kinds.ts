@@ -1,5 +1,5 @@
 import type { Run } from "../db/generated/client";
-import type { Progress, LogLevel } from "../engines/types";
+import type { Progress, LogLevel } from "../work-context";
 
 /** What a run's executor gets: its row, its params, cancellation, progress and log. */
 export type RunContext<P = Record<string, unknown>> = {

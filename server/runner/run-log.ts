@@ -1,4 +1,4 @@
-import type { LogLevel } from "../engines/types";
+import type { LogLevel } from "../work-context";
 import { db } from "../db/client";
 
 export async function appendRunLog(runId: string, level: LogLevel, message: string) {

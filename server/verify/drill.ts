@@ -4,7 +4,7 @@ import path from "node:path";
 import type { ManifestDatabase } from "../artifact/manifest";
 import { db, parseJson } from "../db/client";
 import { fingerprintTable } from "../engines/logical";
-import type { WorkContext } from "../engines/types";
+import type { WorkContext } from "../work-context";
 import { errorMessage } from "../errors";
 import { connectServer } from "../mysql/connect";
 import { startSandbox, type Sandbox } from "../mysql/sandbox";

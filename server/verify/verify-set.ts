@@ -5,7 +5,7 @@ import path from "node:path";
 import type { BackupSetReader } from "../artifact/backup-set-reader";
 import { MANIFEST_NAME } from "../artifact/manifest";
 import { fingerprintTable } from "../engines/logical";
-import type { WorkContext } from "../engines/types";
+import type { WorkContext } from "../work-context";
 import { errorMessage } from "../errors";
 import { connectServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";

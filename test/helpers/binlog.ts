@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { listArchivedSegments, openArchivedFile } from "../../server/binlog/archive-reader";
 import type { ArchiverStatus } from "../../server/binlog/archiver-types";
-import type { WorkContext } from "../../server/engines/types";
+import type { WorkContext } from "../../server/work-context";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import type { ObjectStore } from "../../server/storage/object-store";
 

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startArchiving, stopArchiving } from "../../server/archiving/manage-archiving";
 import { db } from "../../server/db/client";
 import { getTimeline } from "../../server/pitr/timeline";
-import { registerRunKinds } from "../../server/runner/register-kinds";
 import { Runner } from "../../server/runner/runner";
 import { useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
@@ -31,7 +30,6 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 
 }
 
 beforeAll(async () => {
-  registerRunKinds();
   runner = new Runner({ pollMs: 50 });
   runner.start();
   hostId = (await db().host.create({ data: { id: "h-arch", name: "arch-db", host: "127.0.0.1", port: sb.port, user: "root", tlsMode: "disabled", archiveCompress: true } })).id;

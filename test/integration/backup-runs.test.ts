@@ -7,7 +7,6 @@ import { db } from "../../server/db/client";
 import { createEncryptionKey } from "../../server/keys/manage-keys";
 import { createTarget } from "../../server/storage/manage-targets";
 import { startRestore } from "../../server/restore/start-restore";
-import { registerRunKinds } from "../../server/runner/register-kinds";
 import { Runner } from "../../server/runner/runner";
 import { cancelRun } from "../../server/runs/cancel-run";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
@@ -47,7 +46,6 @@ beforeAll(async () => {
     local: (await db().storageTarget.create({ data: { id: "t-local", name: "local", kind: "local", path: localDir } })).id,
     key: (await createEncryptionKey({ name: "k1", actor: admin })).id,
   };
-  registerRunKinds();
   runner = new Runner({ pollMs: 50, retryBaseMs: 200 });
   runner.start();
 });

@@ -5,7 +5,7 @@ import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupSetWriter } from "../../server/artifact/backup-set";
 import { dumpToSqlFile, logicalEngine } from "../../server/engines/logical";
-import type { Progress } from "../../server/engines/types";
+import type { Progress } from "../../server/work-context";
 import { DomainError } from "../../server/errors";
 import type { ServerAddress } from "../../server/mysql/connection-options";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";

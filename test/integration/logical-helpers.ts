@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll } from "vitest";
-import type { WorkContext, Progress } from "../../server/engines/types";
+import type { WorkContext, Progress } from "../../server/work-context";
 import { introspectServer } from "../../server/mysql/introspect";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 

@@ -10,7 +10,6 @@ import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import { startPitr, type StartPitrInput } from "../../server/pitr/start-pitr";
-import { registerRunKinds } from "../../server/runner/register-kinds";
 import { Runner } from "../../server/runner/runner";
 import { checksums, runLog, waitFor, waitForRun } from "../helpers/runs";
 
@@ -38,7 +37,6 @@ export async function pitrBed(sandboxes: Record<string, Sandbox>): Promise<Bed> 
   for (const [name, sb] of Object.entries(sandboxes)) {
     hosts[name] = (await db().host.create({ data: { id: `h-${name}`, name, host: "127.0.0.1", port: sb.port, user: "root", tlsMode: "disabled", archiveCompress: true } })).id;
   }
-  registerRunKinds();
   const runner = new Runner({ pollMs: 50, retryBaseMs: 200, maxConcurrent: 4 });
   runner.start();
   const bed = { runner, targetId, storeDir, hosts };

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { WorkContext } from "../../server/engines/types";
+import type { WorkContext } from "../../server/work-context";
 import { localFileSources, replayBinlogs, type ReplayOptions, type ReplaySource } from "../../server/pitr/replay";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import { useMariaDB } from "../helpers/mariadb";

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startArchiving, stopArchiving } from "../../server/archiving/manage-archiving";
 import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
-import { registerRunKinds } from "../../server/runner/register-kinds";
 import { Runner } from "../../server/runner/runner";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { runDrill } from "../../server/verify/drill";
@@ -33,7 +32,6 @@ beforeAll(async () => {
     CREATE TABLE ledger (id BIGINT PRIMARY KEY AUTO_INCREMENT, src INT, dst INT, amount DECIMAL(12,2), note JSON);`);
   hostId = (await db().host.create({ data: { id: "h-drill", name: "drill-src", host: "127.0.0.1", port: source.port, user: "root", tlsMode: "disabled" } })).id;
   targetId = (await db().storageTarget.create({ data: { id: "t-drill", name: "local", kind: "local", path: dir } })).id;
-  registerRunKinds();
   runner = new Runner({ pollMs: 50 });
   runner.start();
   await startArchiving({ hostId, targetId, actor: operator });

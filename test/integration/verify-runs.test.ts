@@ -6,7 +6,6 @@ import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
 import { createEncryptionKey } from "../../server/keys/manage-keys";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
-import { registerRunKinds } from "../../server/runner/register-kinds";
 import { Runner } from "../../server/runner/runner";
 import { startVerify } from "../../server/verify/start-verify";
 import { listVerifications } from "../../server/verify/list-verifications";
@@ -37,7 +36,6 @@ beforeAll(async () => {
   await db().host.create({ data: { id: "h-verify", name: "verifier", host: "127.0.0.1", port: vhost.port, user: "root", tlsMode: "disabled", isVerificationHost: true } });
   targetId = (await db().storageTarget.create({ data: { id: "t-local", name: "local", kind: "local", path: dir } })).id;
   keyId = (await createEncryptionKey({ name: "k", actor: operator })).id;
-  registerRunKinds();
   runner = new Runner({ pollMs: 50 });
   runner.start();
 });

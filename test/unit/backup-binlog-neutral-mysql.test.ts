@@ -4,7 +4,7 @@
 // backup-binlog-neutral.test.ts proves the same on real MariaDB servers): the snapshot
 // transactions end with ROLLBACK, nothing commits, and no statement is one the server logs.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { WorkContext } from "../../server/engines/types";
+import type { WorkContext } from "../../server/work-context";
 import type { ServerFacts } from "../../server/mysql/server-facts";
 
 type Row = Record<string, string>;

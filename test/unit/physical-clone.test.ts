@@ -14,7 +14,7 @@ import { CLONE_LOCAL_SQL, CLONE_REMOTE_SQL, CLONE_STATUS_SQL, createCloneEngine,
 import { GRANTS_SQL, NON_INNODB_SQL, PLUGIN_SQL, VERSION_SQL } from "../../server/engines/clone/clone-prerequisites";
 import { PROGRESS_SQL } from "../../server/engines/clone/clone-progress";
 import type { SqlSession } from "../../server/engines/clone/sql-session";
-import type { Progress, WorkContext } from "../../server/engines/types";
+import type { Progress, WorkContext } from "../../server/work-context";
 import type { ServerAddress } from "../../server/mysql/connection-options";
 import type { ServerFacts } from "../../server/mysql/server-facts";
 import { LocalStore } from "../../server/storage/local-store";

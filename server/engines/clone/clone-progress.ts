@@ -1,4 +1,4 @@
-import type { WorkContext } from "../types";
+import type { WorkContext } from "../../work-context";
 import type { SqlSession } from "./sql-session";
 
 export const PROGRESS_SQL = "SELECT STAGE, STATE, ESTIMATE, DATA, NETWORK FROM performance_schema.clone_progress ORDER BY ID";

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import type { BackupSetWriter } from "../../artifact/backup-set";
-import type { BackupOutcome, BackupRequest, WorkContext } from "../types";
+import type { BackupOutcome, BackupRequest } from "../types";
+import type { WorkContext } from "../../work-context";
 import { DumpSession } from "./dump-session";
 import { manifestDatabases } from "./manifest-dbs";
 import { chunkRowsFor, logicalOptions, CHUNK_TARGET_BYTES } from "./options";

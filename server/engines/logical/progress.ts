@@ -1,4 +1,4 @@
-import type { Progress, WorkContext } from "../types";
+import type { Progress, WorkContext } from "../../work-context";
 
 /** Aggregates progress from every worker and reports it at most every 200 ms. */
 export class ProgressReporter {

@@ -1,8 +1,7 @@
 import type { ServerFacts } from "../../mysql/server-facts";
 import { versionAtLeast } from "../../mysql/server-facts";
-import type { EngineChoice } from "../registry";
 import { snapshotCapability } from "../snapshot/availability";
-import type { BackupEngine } from "../types";
+import type { BackupEngine, EngineChoice } from "../types";
 
 /** The seed's line between "small" and "large": prefer physical engines above 10 GB. */
 export const PHYSICAL_THRESHOLD_BYTES = 10 * 2 ** 30;

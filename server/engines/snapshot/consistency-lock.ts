@@ -4,7 +4,7 @@ import { DomainError, errorMessage } from "../../errors";
 import { connectServer, queryRows } from "../../mysql/connect";
 import type { ServerAddress } from "../../mysql/connection-options";
 import { versionAtLeast, type Flavor } from "../../mysql/server-facts";
-import type { WorkContext } from "../types";
+import type { WorkContext } from "../../work-context";
 import { readCoordinates, type Coordinates } from "./binlog-coordinates";
 
 export type LockMethod = "backup-stage" | "ftwrl";

@@ -1,5 +1,5 @@
 import type mysql from "mysql2/promise";
-import type { WorkContext } from "../../engines/types";
+import type { WorkContext } from "../../work-context";
 import { DomainError, errorMessage } from "../../errors";
 import { connectServer } from "../../mysql/connect";
 import { describeAddress, type ServerAddress } from "../../mysql/connection-options";

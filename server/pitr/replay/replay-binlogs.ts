@@ -4,7 +4,7 @@ import type { ChecksumAlg } from "../../binlog/checksum";
 import { decodeQuery, type QueryDetails } from "../../binlog/decode-query";
 import { decodeFormatDescription, postHeaderLength, type FormatDescription } from "../../binlog/decode-format-description";
 import { CHECKSUM_LENGTH, EventType, HEADER_LENGTH, ROWS_EVENT_TYPES } from "../../binlog/event-types";
-import type { WorkContext } from "../../engines/types";
+import type { WorkContext } from "../../work-context";
 import { DomainError } from "../../errors";
 import { formatBytes } from "../../util/format";
 import { stateIncludes } from "../gtid";

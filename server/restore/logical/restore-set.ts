@@ -9,7 +9,7 @@ import { ConnectionSet } from "../../engines/logical/session";
 import { quoteIdent } from "../../engines/logical/sql-text";
 import { TaskQueue, type Task } from "../../engines/logical/task-queue";
 import { describeAddress, type ServerAddress } from "../../mysql/connection-options";
-import type { WorkContext } from "../../engines/types";
+import type { WorkContext } from "../../work-context";
 import { applyObject, type StatementState } from "./apply-object";
 import { splitSecondaryKeys } from "./deferred-keys";
 import { execBytes, openLoader } from "./load-session";

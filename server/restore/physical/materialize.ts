@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import type { BackupSetReader } from "../../artifact/backup-set-reader";
-import type { WorkContext } from "../../engines/types";
+import type { WorkContext } from "../../work-context";
 import { DomainError } from "../../errors";
 import { findTool } from "../../mysql/tools";
 import { repairBinlogIndex } from "./binlog-index";

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { WorkContext } from "../../engines/types";
+import type { WorkContext } from "../../work-context";
 import { DomainError, errorMessage } from "../../errors";
 import { connectServer, queryRows } from "../../mysql/connect";
 import { describeAddress, type ServerAddress } from "../../mysql/connection-options";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { BackupSetReader } from "../../artifact/backup-set-reader";
-import type { WorkContext } from "../../engines/types";
+import type { WorkContext } from "../../work-context";
 import { DomainError, errorMessage } from "../../errors";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../mysql/sandbox";
 import { materializeBackup, type Materialized } from "./materialize";

@@ -1,9 +1,13 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/trpc/root";
 import { currentUser } from "@/server/auth/session";
+import { registerBuiltins } from "@/server/composition-root";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
+
+// this route bundle has its own module instances (Next.js), so it registers the builtins too
+registerBuiltins();
 
 const handler = (req: Request) =>
   fetchRequestHandler({
