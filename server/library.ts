@@ -29,7 +29,7 @@ import type { ServerFacts } from "./mysql/server-facts";
 import type { WorkContext } from "./work-context";
 
 export { gatherInfo } from "./standalone/gather-info";
-export { backupToSet, chooseEngine, ENGINE_LAYOUTS, type BackupToSetOptions, type BackupToSetResult } from "./standalone/backup-to-set";
+export { backupToSet, chooseEngine, engineLayout, type BackupToSetOptions, type BackupToSetResult } from "./standalone/backup-to-set";
 export { CloudStreamer, type CloudStreamerConfig } from "./standalone/cloud-streamer";
 export { SidecarStore, sidecarManifestKey } from "./standalone/sidecar-store";
 export { gatherEngineReport, formatEngineReport, type EngineReport } from "./engines/select/engine-report";

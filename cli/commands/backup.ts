@@ -7,7 +7,7 @@ import type { Manifest } from "../../server/artifact/manifest";
 import { engineOptionsFromConfig, parseSize } from "../../server/config-file";
 import { dumpToSqlFile } from "../../server/engines/logical";
 import { describeAddress, type ServerAddress } from "../../server/mysql/connection-options";
-import { backupToSet, chooseEngine, ENGINE_LAYOUTS } from "../../server/standalone/backup-to-set";
+import { backupToSet, chooseEngine, engineLayout } from "../../server/standalone/backup-to-set";
 import { gatherInfo } from "../../server/standalone/gather-info";
 import { backupLogicalToTar } from "../../server/standalone/logical-tar";
 import { listEngines } from "../../server/engines/registry";
@@ -129,10 +129,10 @@ function resolvePlan(c: Command, mode: Plan["mode"]): Plan {
     if (!key && kind.encrypted) throw new UsageError(`${name} ends in .enc but no --encryption-key-file was given`);
   }
   if (kind.kind === "sql-file" && !["auto", "logical", "mysqldump"].includes(engine)) {
-    throw new UsageError(`${path.posix.basename(output)} is a SQL file, which only the logical engine writes; the ${engine} engine writes ${ENGINE_LAYOUTS[engine] === "xbstream" ? "an xbstream archive (name it .xbstream.zst)" : "a tar archive (name it .tar.gz)"} or a directory`);
+    throw new UsageError(`${path.posix.basename(output)} is a SQL file, which only the logical engine writes; the ${engine} engine writes ${engineLayout(engine) === "xbstream" ? "an xbstream archive (name it .xbstream.zst)" : "a tar archive (name it .tar.gz)"} or a directory`);
   }
-  if (kind.kind === "archive" && engine !== "auto" && ENGINE_LAYOUTS[engine] !== kind.layout) {
-    const layout = ENGINE_LAYOUTS[engine];
+  if (kind.kind === "archive" && engine !== "auto" && engineLayout(engine) !== kind.layout) {
+    const layout = engineLayout(engine);
     throw new UsageError(
       layout === "logical-set"
         ? `the ${engine} engine writes many objects, not one ${kind.layout} archive: write it to a directory, an s3:// prefix, or a .sql.zst file`
@@ -202,7 +202,7 @@ function resolvePlan(c: Command, mode: Plan["mode"]): Plan {
   };
 }
 
-const tarEngines = () => listEngines().filter((e) => ENGINE_LAYOUTS[e.name] === "tar");
+const tarEngines = () => listEngines().filter((e) => e.layout === "tar");
 
 /** True when an engine that writes a tar of the datadir (snapshot, clone) can back up this server. */
 function tarEngineAvailable(facts: ServerFacts): boolean {

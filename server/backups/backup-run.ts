@@ -1,15 +1,12 @@
 import { recordAudit } from "../audit/record";
-import { BackupSetWriter } from "../artifact/backup-set";
-import { MANIFEST_FORMAT } from "../artifact/manifest";
 import { db } from "../db/client";
-import { getEngine, selectEngine } from "../engines/registry";
-import { createEngineSelector } from "../engines/select/select-engine";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
 import { loadEncryptionKey } from "../keys/manage-keys";
 import { withServer } from "../mysql/connect";
 import { introspectServer } from "../mysql/introspect";
 import type { RunKind } from "../runner/run-kinds";
+import { backupToSet, chooseEngine } from "../standalone/backup-to-set";
 import { removePrefixOrDefer } from "../storage/cleanup";
 import { openTargetStore } from "../storage/open-store";
 import { formatBytes } from "../util/format";
@@ -32,49 +29,34 @@ export const backupRunKind: RunKind<StartBackupInput> = {
     ctx.log("info", `${host.name}: ${facts.flavor} ${facts.version}, about ${formatBytes(facts.totalBytes)} of data and indexes (information_schema estimate), binlog ${facts.binlog.enabled ? "on" : "off"}.`);
 
     const { target, store } = await openTargetStore(p.targetId);
-    const choice =
-      p.engine === "auto"
-        ? selectEngine(facts, { selector: createEngineSelector({ destination: target.kind === "s3" ? "s3" : "local" }) })
-        : { engine: getEngine(p.engine), reason: `engine ${p.engine} requested` };
-    const avail = choice.engine.availability(facts);
-    if (!avail.available) throw new DomainError("PRECONDITION", `The ${choice.engine.name} engine cannot back up ${host.name}: ${avail.reasons.join("; ")}`);
-    ctx.log("info", `Engine: ${choice.engine.name} (${choice.reason}).`);
-
+    const choice = chooseEngine(facts, { engine: p.engine, destination: target.kind === "s3" ? "s3" : "local", serverName: host.name });
     const key = p.encryptionKeyId ? await loadEncryptionKey(p.encryptionKeyId) : null;
     const backupId = newId("b");
     const prefix = `${host.name}/${backupId}/`;
     await ctx.workspace({ targetId: target.id, prefix, backupId } satisfies Workspace);
-    ctx.log("info", `Writing to ${store.describe(prefix)}.`);
 
-    const set = new BackupSetWriter(store, prefix, { compression: p.compression, level: p.level, key }, { partSize: target.partSize, workers: target.workers });
+    // the same pipeline as the CLI and the library: engine -> objects -> manifest last
     const startedAt = new Date();
-    let outcome;
-    try {
-      outcome = await choice.engine.backup(ctx, {
-        server: address,
-        facts,
-        hostName: host.name,
-        backupId,
-        set,
-        filter: { databases: p.databases, excludeTables: p.excludeTables },
-        parallel: p.parallel,
-        includeUsers: p.includeUsers,
-        options: { ...(host.datadir ? { datadir: host.datadir } : {}), ...(p.options ?? {}) },
-      });
-    } catch (e) {
-      await set.abort(e);
-      throw e;
-    }
-    ctx.progress({ phase: "writing manifest" });
-    const { manifest, sha256 } = await set.commit({
-      ...outcome,
-      format: MANIFEST_FORMAT,
-      id: backupId,
-      host: { name: host.name, id: host.id },
-      compression: { algorithm: p.compression, level: p.level },
-      encryption: key ? { algorithm: "AES-256-GCM-chunked", keyId: (await db().encryptionKey.findUniqueOrThrow({ where: { id: p.encryptionKeyId! } })).keyId } : null,
-      details: { ...(outcome.details ?? {}), engineReason: choice.reason },
+    const { manifest, manifestSha256: sha256 } = await backupToSet(ctx, {
+      server: address,
+      facts,
+      engine: choice.engine,
+      reason: choice.reason,
+      store,
+      prefix,
+      compression: p.compression,
+      level: p.level,
+      key,
+      writeOptions: { partSize: target.partSize, workers: target.workers },
+      filter: { databases: p.databases, excludeTables: p.excludeTables },
+      parallel: p.parallel,
+      includeUsers: p.includeUsers,
+      options: { ...(host.datadir ? { datadir: host.datadir } : {}), ...(p.options ?? {}) },
+      hostName: host.name,
+      hostId: host.id,
+      backupId,
     });
+    // recorded only once the manifest is written: a catalog row never points at a partial backup
     const backup = await db().$transaction(async (tx) => {
       const b = await tx.backup.create({
         data: {

@@ -38,9 +38,13 @@ export type BackupOutcome = Omit<Manifest, "objects" | "totals" | "format" | "id
 
 export type EngineAvailability = { available: boolean; reasons: string[] };
 
+export type EngineLayout = "logical-set" | "tar" | "xbstream";
+
 export interface BackupEngine {
   readonly name: string;
   readonly description: string;
+  /** What it writes into a backup set: SQL and data per table, a tar of a datadir, or an xbstream. */
+  readonly layout: EngineLayout;
   /** Whether this engine can back up a server with these facts from this machine, and why not. */
   availability(facts: ServerFacts): EngineAvailability;
   backup(ctx: WorkContext, req: BackupRequest): Promise<BackupOutcome>;

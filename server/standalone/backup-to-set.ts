@@ -3,7 +3,7 @@ import { keyId } from "../artifact/encryption";
 import { MANIFEST_FORMAT, type Manifest, type ManifestObject } from "../artifact/manifest";
 import { getEngine, listEngines, selectEngine, type EngineChoice } from "../engines/registry";
 import { createEngineSelector, type SelectorOptions } from "../engines/select/select-engine";
-import type { BackupEngine, TableFilter } from "../engines/types";
+import type { BackupEngine, EngineLayout, TableFilter } from "../engines/types";
 import type { WorkContext } from "../work-context";
 import { DomainError } from "../errors";
 import type { ServerAddress } from "../mysql/connection-options";
@@ -12,19 +12,16 @@ import type { ObjectStore, WriteOptions } from "../storage/object-store";
 import { newId } from "../util/ids";
 import { SidecarStore } from "./sidecar-store";
 
-/** What each engine's backup set holds, so an output can be checked before the work starts. */
-export const ENGINE_LAYOUTS: Record<string, "logical-set" | "tar" | "xbstream"> = {
-  logical: "logical-set",
-  mysqldump: "logical-set",
-  snapshot: "tar",
-  clone: "tar",
-  mariabackup: "xbstream",
-  xtrabackup: "xbstream",
-};
+/** What an engine (or its seed name, e.g. mysqldump) writes into a set, so an output can be checked before the work starts. */
+export function engineLayout(name: string): EngineLayout {
+  return getEngine(name).layout;
+}
 
 export type ChooseEngineOptions = SelectorOptions & {
   /** "auto" (default) or an engine name */
   engine?: string;
+  /** how the server is named in messages (a host's name; default "this server") */
+  serverName?: string;
   /** only engines writing this layout (a single .tar.gz archive needs "tar") */
   layouts?: string[];
 };
@@ -41,11 +38,11 @@ export function chooseEngine(facts: ServerFacts, o: ChooseEngineOptions = {}): E
     const base = createEngineSelector(o);
     const layouts = o.layouts;
     choice = selectEngine(facts, {
-      selector: layouts ? (f, available) => base(f, available.filter((e) => layouts.includes(ENGINE_LAYOUTS[e.name] ?? ""))) : base,
+      selector: layouts ? (f, available) => base(f, available.filter((e) => layouts.includes(e.layout))) : base,
     });
-    if (layouts && !layouts.includes(ENGINE_LAYOUTS[choice.engine.name] ?? "")) {
+    if (layouts && !layouts.includes(choice.engine.layout)) {
       const why = listEngines()
-        .filter((e) => layouts.includes(ENGINE_LAYOUTS[e.name] ?? ""))
+        .filter((e) => layouts.includes(e.layout))
         .map((e) => `${e.name}: ${e.availability(facts).reasons.join("; ") || "unavailable"}`);
       throw new DomainError("PRECONDITION", `No engine that writes a ${layouts.join("/")} archive is available for this server (${why.join(" | ") || "none registered"}). Write a logical backup to a directory, an s3:// prefix or a .sql.zst file instead.`);
     }
@@ -53,7 +50,7 @@ export function chooseEngine(facts: ServerFacts, o: ChooseEngineOptions = {}): E
     choice = { engine: getEngine(name), reason: `engine ${name} requested` };
   }
   const a = choice.engine.availability(facts);
-  if (!a.available) throw new DomainError("PRECONDITION", `The ${choice.engine.name} engine cannot back up this server: ${a.reasons.join("; ")}`);
+  if (!a.available) throw new DomainError("PRECONDITION", `The ${choice.engine.name} engine cannot back up ${o.serverName ?? "this server"}: ${a.reasons.join("; ")}`);
   return choice;
 }
 
@@ -101,6 +98,8 @@ export type BackupToSetOptions = {
   /** engine options (snapshot backend, clone donor, datadir, ...) */
   options?: Record<string, unknown>;
   hostName?: string;
+  /** the catalog's host id, recorded in the manifest (runs only) */
+  hostId?: string;
   backupId?: string;
 };
 
@@ -139,7 +138,7 @@ export async function backupToSet(ctx: WorkContext, o: BackupToSetOptions): Prom
       ...outcome,
       format: MANIFEST_FORMAT,
       id: backupId,
-      host: { name: hostName },
+      host: { name: hostName, ...(o.hostId ? { id: o.hostId } : {}) },
       compression: { algorithm: o.compression, ...(o.level !== undefined ? { level: o.level } : {}) },
       encryption: encoding.key ? { algorithm: "AES-256-GCM-chunked", keyId: keyId(encoding.key) } : null,
       details: { ...(outcome.details ?? {}), ...(o.reason ? { engineReason: o.reason } : {}) },

@@ -23,7 +23,7 @@ function facts(over: Partial<ServerFacts>): ServerFacts {
   };
 }
 
-const named = (...names: string[]) => names.map((name) => ({ name, description: name, availability: () => ({ available: true, reasons: [] }), backup: async () => { throw new Error("not here"); } }) as BackupEngine);
+const named = (...names: string[]) => names.map((name) => ({ name, description: name, layout: "tar", availability: () => ({ available: true, reasons: [] }), backup: async () => { throw new Error("not here"); } }) as BackupEngine);
 
 const mariadbSmallExt4 = facts({ totalBytes: 1.2 * GB });
 const mariadb50Btrfs = facts({ totalBytes: 50 * GB, datadirFilesystem: "btrfs" });

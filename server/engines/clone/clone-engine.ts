@@ -37,6 +37,7 @@ export function createCloneEngine(deps: { sessions?: SessionFactory } = {}): Bac
   const sessions = deps.sessions ?? mysqlSessions;
   return {
     name: "clone",
+    layout: "tar",
     description: "MySQL 8.0.17+ clone plugin (local or from a remote donor), progress from performance_schema, archived as tar",
     availability: cloneAvailability,
     backup: (ctx, req) => cloneBackup(ctx, req, sessions),

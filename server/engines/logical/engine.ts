@@ -9,6 +9,7 @@ import { dumpToBackupSet } from "./dump-set";
  */
 export const logicalEngine: BackupEngine = {
   name: "logical",
+  layout: "logical-set",
   description: "Logical dump over parallel connections from one consistent snapshot (tables chunked by key); restores in parallel or with the stock client.",
   availability(facts: ServerFacts) {
     const reasons: string[] = [];

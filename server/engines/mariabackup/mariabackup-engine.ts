@@ -63,6 +63,7 @@ async function directoryBytes(dir: string): Promise<number> {
 export function createMariabackupEngine(name: "mariabackup" | "xtrabackup" = "mariabackup"): BackupEngine {
   return {
     name,
+    layout: "xbstream",
     description:
       name === "mariabackup"
         ? "mariadb-backup hot physical backup (MariaDB), streamed as xbstream"

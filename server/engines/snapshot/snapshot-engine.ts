@@ -33,6 +33,7 @@ export function createSnapshotEngine(deps: SnapshotEngineDeps = {}): BackupEngin
   const runner = deps.runner ?? systemRunner;
   return {
     name: "snapshot",
+    layout: "tar",
     description: "Filesystem snapshot (Btrfs, LVM, ZFS): commits blocked for milliseconds, the frozen datadir streamed as tar",
     availability: snapshotAvailability,
     backup: (ctx, req) => snapshotBackup(ctx, req, runner, deps.mountBase),
