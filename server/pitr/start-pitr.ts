@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { recordAudit, type Actor } from "../audit/record";
 import { dbName, renameMap } from "../backups/schemas";
-import { hasRole, type Role } from "../auth/roles";
+import type { Role } from "../auth/roles";
 import { db, parseJson } from "../db/client";
-import { DomainError, invalid, notFound } from "../errors";
+import { invalid, notFound } from "../errors";
+import { decideRestoreTarget } from "../restore/target-rule";
 import { enqueueRun } from "../runs/enqueue-run";
 import { coverageSegments, planBackups } from "./catalog-segments";
 import { describeTarget, parseTarget, planPitr } from "./plan";
@@ -47,37 +48,18 @@ export async function startPitr(opts: { input: z.input<typeof startPitrInput>; a
   const plan = planPitr({ target: pitrTarget, backups: await planBackups(source.id), segments: await coverageSegments(source.id) });
   const backup = await db().backup.findUnique({ where: { id: plan.backup.id } });
   if (!backup) throw notFound("Backup", plan.backup.id);
-  const role = opts.actor.role ?? "viewer";
-  const physical = backup.format === "tar" || backup.format === "xbstream";
-
-  if (physical) {
-    if (!hasRole(role, "admin")) throw new DomainError("FORBIDDEN", `The base backup for ${describeTarget(pitrTarget)} is physical (${backup.format}): restoring it replaces ${target.name}'s whole datadir and needs an admin.`);
-    if ((v.confirm ?? "").trim() !== target.name) throw invalid("confirm", `This stops ${target.name} and replaces its datadir. Type the host name (${target.name}) to confirm.`);
-    if (!v.startCommand) throw invalid("startCommand", `Enter the command that starts ${target.name} after its datadir is replaced, e.g. systemctl start mariadb.`);
-    if (v.databases.length || Object.keys(v.rename).length) throw invalid("databases", "A physical base backup restores the whole server: databases and renames cannot be chosen.");
-  }
-
-  const inBackup = parseJson<string[]>(backup.databases, []);
-  const chosen = v.databases.length ? v.databases : inBackup;
-  if (!physical) {
-    const unknown = chosen.filter((d) => !inBackup.includes(d));
-    if (unknown.length) throw invalid("databases", `Not in backup ${backup.id} (the base for ${describeTarget(pitrTarget)}): ${unknown.join(", ")}. It holds ${inBackup.join(", ") || "no databases"}.`);
-    for (const k of Object.keys(v.rename)) if (!chosen.includes(k)) throw invalid("rename", `Cannot rename ${k}: it is not among the databases being restored.`);
-    const targetNames = chosen.map((d) => v.rename[d] ?? d);
-    const dup = targetNames.find((n, i) => targetNames.indexOf(n) !== i);
-    if (dup) throw invalid("rename", `Two databases would be restored as ${dup}.`);
-  }
-
-  const overOriginal = !physical && target.id === source.id && chosen.some((d) => (v.rename[d] ?? d) === d);
-  if (overOriginal) {
-    if (!hasRole(role, "admin")) {
-      throw new DomainError("FORBIDDEN", `Restoring over ${target.name}'s own databases needs an admin. Restore under new names (e.g. ${chosen[0]} -> ${chosen[0]}_pitr) or to another host.`);
-    }
-    if ((v.confirm ?? "").trim() !== target.name) {
-      throw invalid("confirm", `This overwrites ${chosen.filter((d) => (v.rename[d] ?? d) === d).join(", ")} on ${target.name}. Type the host name (${target.name}) to confirm.`);
-    }
-    if (!v.dropExisting) throw invalid("dropExisting", "Restoring over the original databases replaces them: tick 'replace existing databases'.");
-  }
+  const { physical, overOriginal, databases: chosen } = decideRestoreTarget({
+    backup: { id: backup.id, hostId: source.id, format: backup.format, databases: parseJson<string[]>(backup.databases, []) },
+    target,
+    role: opts.actor.role ?? "viewer",
+    databases: v.databases,
+    rename: v.rename,
+    dropExisting: v.dropExisting,
+    confirm: v.confirm,
+    startCommand: v.startCommand,
+    what: `backup ${backup.id} (the base for ${describeTarget(pitrTarget)})`,
+    copySuffix: "_pitr",
+  });
 
   const run = await enqueueRun({
     kind: "pitr",
