@@ -15,7 +15,7 @@ import { useTempCatalog } from "../helpers/catalog";
 import { waitBinlogCheckpoint } from "../helpers/binlog";
 import { useMariaDB } from "../helpers/mariadb";
 import { runLog, sleep, waitFor, waitForRun } from "../helpers/runs";
-import { admin, archivedUpToNow, fingerprint, mark, operator, pitrBed, pitrRun, type Bed, type Mark } from "./pitr-helpers";
+import { admin, archivedUpToNow, fingerprint, mark, operator, pitrBed, pitrRun, type Bed, type Mark } from "../helpers/pitr";
 
 useTempCatalog();
 const src = await useMariaDB();

@@ -12,7 +12,7 @@ import { LocalStore } from "../../server/storage/local-store";
 import { runCli } from "../fixtures/cli/run-cli";
 import { waitFor } from "../helpers/binlog";
 import { checksums } from "../helpers/runs";
-import { createBtrfsVolume, runBackup, seedSample, testContext } from "./physical-fixtures";
+import { createBtrfsVolume, runBackup, seedSample, testContext } from "../helpers/physical";
 
 let vol: Awaited<ReturnType<typeof createBtrfsVolume>>;
 let src: Sandbox;

@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { runCli } from "../fixtures/cli/run-cli";
 import { checksums } from "../helpers/runs";
 import { startS3, type TestS3 } from "../helpers/s3";
-import { createBtrfsVolume, seedSample } from "./physical-fixtures";
+import { createBtrfsVolume, seedSample } from "../helpers/physical";
 
 let vol: Awaited<ReturnType<typeof createBtrfsVolume>>;
 let src: Sandbox;

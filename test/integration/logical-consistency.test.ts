@@ -11,7 +11,7 @@ import { restoreLogicalSet } from "../../server/restore/logical";
 import { LocalStore } from "../../server/storage/local-store";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import { useMariaDB } from "../helpers/mariadb";
-import { factsOf, testContext } from "./logical-helpers";
+import { factsOf, testContext } from "../helpers/logical";
 
 const ACCOUNTS = 20_000;
 const INITIAL = 1000;

@@ -11,7 +11,7 @@ import type { ServerAddress } from "../../server/mysql/connection-options";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { LocalStore } from "../../server/storage/local-store";
 import { useMariaDB } from "../helpers/mariadb";
-import { factsOf, testContext } from "./logical-helpers";
+import { factsOf, testContext } from "../helpers/logical";
 
 const sb = await useMariaDB();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbbackup-logical-faults-"));

@@ -10,7 +10,7 @@ import { fingerprintTable, logicalEngine } from "../../server/engines/logical";
 import type { ServerFacts } from "../../server/mysql/server-facts";
 import { restoreLogicalSet } from "../../server/restore/logical";
 import { LocalStore } from "../../server/storage/local-store";
-import { factsOf, loadFixture, NASTY, OTHER, sandboxInZone, testContext } from "./logical-helpers";
+import { factsOf, loadFixture, NASTY, OTHER, sandboxInZone, testContext } from "../helpers/logical";
 
 const [source, target] = await Promise.all([sandboxInZone("+05:30"), sandboxInZone("+09:00")]);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbbackup-logical-fp-"));

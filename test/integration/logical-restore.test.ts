@@ -13,7 +13,7 @@ import { restoreLogicalSet } from "../../server/restore/logical";
 import { applyObject } from "../../server/restore/logical/apply-object";
 import { LocalStore } from "../../server/storage/local-store";
 import { useMariaDB } from "../helpers/mariadb";
-import { factsOf, testContext } from "./logical-helpers";
+import { factsOf, testContext } from "../helpers/logical";
 
 const [source, target, lockTarget] = await Promise.all([useMariaDB(), useMariaDB(), useMariaDB()]);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbbackup-logical-restore-"));

@@ -27,7 +27,7 @@ import {
   sandboxInZone,
   sh,
   testContext,
-} from "./logical-helpers";
+} from "../helpers/logical";
 
 // The source runs at +05:30 and the targets at -03:00: TIMESTAMP values survive only if they travel
 // independently of either zone.

@@ -15,7 +15,7 @@ import type { BackupEngine } from "../../server/engines/types";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { restorePhysicalToSandboxDetailed } from "../../server/restore/physical/restore-to-sandbox";
 import { LocalStore } from "../../server/storage/local-store";
-import { createBtrfsVolume, runBackup, tableStates, testContext } from "./physical-fixtures";
+import { createBtrfsVolume, runBackup, tableStates, testContext } from "../helpers/physical";
 
 const run = promisify(execFile);
 const TABLES = Number(process.env.DBBACKUP_BENCH_TABLES ?? 4);

@@ -14,7 +14,7 @@ import { freePort, startSandbox, type Sandbox } from "../../server/mysql/sandbox
 import { findTool } from "../../server/mysql/tools";
 import { restorePhysicalInPlace } from "../../server/restore/physical/restore-in-place";
 import { LocalStore } from "../../server/storage/local-store";
-import { runBackup, seedSample, tableStates, testContext } from "./physical-fixtures";
+import { runBackup, seedSample, tableStates, testContext } from "../helpers/physical";
 
 const run = promisify(execFile);
 let work: string;

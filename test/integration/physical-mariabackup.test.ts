@@ -15,7 +15,7 @@ import { LocalStore } from "../../server/storage/local-store";
 import { collect } from "../../server/storage/object-store";
 import { S3Store } from "../../server/storage/s3-store";
 import { startS3, type TestS3 } from "../helpers/s3";
-import { expectMatchesSourceAtCoordinates, factsOf, gtidSeq, resetWorkload, runBackup, seedSample, startWriter, testContext } from "./physical-fixtures";
+import { expectMatchesSourceAtCoordinates, factsOf, gtidSeq, resetWorkload, runBackup, seedSample, startWriter, testContext } from "../helpers/physical";
 
 const engine = createMariabackupEngine();
 const key = crypto.randomBytes(32);

@@ -24,7 +24,7 @@ import {
   seedSample,
   startWriter,
   testContext,
-} from "./physical-fixtures";
+} from "../helpers/physical";
 
 const engine = createSnapshotEngine();
 const key = crypto.randomBytes(32);

@@ -13,7 +13,7 @@ import type { ServerFacts } from "../../server/mysql/server-facts";
 import { restorePhysicalToSandbox } from "../../server/restore/physical/restore-to-sandbox";
 import { LocalStore } from "../../server/storage/local-store";
 import { collect } from "../../server/storage/object-store";
-import { factsOf, runBackup, ScriptedRunner, seedSample, tableStates, testContext, type ScriptStep } from "./physical-fixtures";
+import { factsOf, runBackup, ScriptedRunner, seedSample, tableStates, testContext, type ScriptStep } from "../helpers/physical";
 
 let source: Sandbox;
 let facts: ServerFacts;

@@ -12,7 +12,7 @@ import { db, parseJson } from "../../server/db/client";
 import { useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
 import { runLog, sleep } from "../helpers/runs";
-import { archive, backupNow, fingerprint, mark, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "./pitr-helpers";
+import { archive, backupNow, fingerprint, mark, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "../helpers/pitr";
 
 useTempCatalog();
 const src = await useMariaDB();

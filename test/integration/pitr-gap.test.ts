@@ -12,7 +12,7 @@ import { enqueueRun } from "../../server/runs/enqueue-run";
 import { useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
 import { runLog, sleep, waitFor, waitForRun } from "../helpers/runs";
-import { admin, archive, backupNow, fingerprint, mark, operator, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "./pitr-helpers";
+import { admin, archive, backupNow, fingerprint, mark, operator, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "../helpers/pitr";
 
 useTempCatalog();
 const src = await useMariaDB();

@@ -15,7 +15,7 @@ import { startPitr } from "../../server/pitr/start-pitr";
 import { useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
 import { runLog, sleep } from "../helpers/runs";
-import { admin, archive, backupNow, fingerprint, mark, operator, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "./pitr-helpers";
+import { admin, archive, backupNow, fingerprint, mark, operator, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "../helpers/pitr";
 
 const run = promisify(execFile);
 useTempCatalog();

@@ -8,7 +8,7 @@ import { parseJson } from "../../server/db/client";
 import { callerAs, failure, makeUser, useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
 import { runLog, waitForRun } from "../helpers/runs";
-import { archive, backupNow, fingerprint, mark, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "./pitr-helpers";
+import { archive, backupNow, fingerprint, mark, pitrBed, pitrRun, shipEverything, type Bed, type Mark } from "../helpers/pitr";
 
 useTempCatalog();
 const src = await useMariaDB();

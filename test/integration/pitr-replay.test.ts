@@ -9,7 +9,7 @@ import { localFileSources, replayBinlogs, type ReplayOptions, type ReplaySource 
 import type { Sandbox } from "../../server/mysql/sandbox";
 import { useMariaDB } from "../helpers/mariadb";
 import { sleep } from "../helpers/runs";
-import { fingerprint } from "./pitr-helpers";
+import { fingerprint } from "../helpers/pitr";
 
 const A = await useMariaDB();
 const B = await useMariaDB();

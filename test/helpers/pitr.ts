@@ -11,7 +11,7 @@ import { db } from "../../server/db/client";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import { startPitr, type StartPitrInput } from "../../server/pitr/start-pitr";
 import { Runner } from "../../server/runner/runner";
-import { checksums, runLog, waitFor, waitForRun } from "../helpers/runs";
+import { checksums, runLog, waitFor, waitForRun } from "./runs";
 
 export const admin = { id: "u-admin", email: "admin@example.test", role: "admin" as const };
 export const operator = { id: "u-op", email: "op@example.test", role: "operator" as const };
