@@ -3,7 +3,7 @@
 // (server/startup.ts, the tRPC route), the CLI (cli/main.ts), the library (server/library.ts) and the
 // tests (test/helpers/setup.ts). Below this file nothing registers itself by being imported, so the
 // runner and the engines import nothing above them.
-import { archiveRunKind } from "./archiving/archive-run";
+import { archiveRunKind } from "./archive-runs/archive-run";
 import { backupRunKind } from "./backups/backup-run";
 import { createCloneEngine } from "./engines/clone/clone-engine";
 import { logicalEngine } from "./engines/logical";

@@ -1,4 +1,4 @@
-import { catalogPath } from "./config";
+import { catalogPath } from "./env";
 import { db } from "./db/client";
 import { errorMessage } from "./errors";
 

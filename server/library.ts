@@ -24,14 +24,14 @@
  */
 import { registerBuiltins } from "./composition-root";
 import { getEngine, listEngines, registerEngine, type EngineChoice } from "./engines/registry";
-import { chooseEngine, type ChooseEngineOptions } from "./standalone/backup-to-set";
+import { chooseEngine, type ChooseEngineOptions } from "./backup-pipeline/backup-to-set";
 import type { ServerFacts } from "./mysql/server-facts";
 import type { WorkContext } from "./work-context";
 
-export { gatherInfo } from "./standalone/gather-info";
-export { backupToSet, chooseEngine, engineLayout, type BackupToSetOptions, type BackupToSetResult } from "./standalone/backup-to-set";
-export { CloudStreamer, type CloudStreamerConfig } from "./standalone/cloud-streamer";
-export { SidecarStore, sidecarManifestKey } from "./standalone/sidecar-store";
+export { gatherInfo } from "./backup-pipeline/gather-info";
+export { backupToSet, chooseEngine, engineLayout, type BackupToSetOptions, type BackupToSetResult } from "./backup-pipeline/backup-to-set";
+export { CloudStreamer, type CloudStreamerConfig } from "./backup-pipeline/cloud-streamer";
+export { SidecarStore, sidecarManifestKey } from "./backup-pipeline/sidecar-store";
 export { gatherEngineReport, formatEngineReport, type EngineReport } from "./engines/select/engine-report";
 export { BackupSetReader } from "./artifact/backup-set-reader";
 export { parseKey, generateKey, keyId } from "./artifact/encryption";

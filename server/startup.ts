@@ -1,10 +1,17 @@
+import { masterKey } from "./catalog-secrets/key";
 import { registerBuiltins } from "./composition-root";
 import { db } from "./db/client";
+import { errorMessage } from "./errors";
 import { logger } from "./logging/logger";
-import { masterKey } from "./secrets/key";
+import { notifyRunFinished } from "./notify/on-run-finished";
+import { checkStalePolicies } from "./notify/stale";
+import { startScheduler } from "./policies/scheduler";
 import { embeddedRunner } from "./runner/embedded";
-import { startBackgroundServices } from "./services";
+import { enqueueRun } from "./runner/enqueue-run";
+import { runEvents } from "./runner/run-events";
 import { seedAdminFromEnv } from "./users/setup";
+
+// The server process: startServerServices() is called once at start (instrumentation.ts).
 
 const g = globalThis as { __dbbackupStarted?: boolean };
 
@@ -24,4 +31,28 @@ export async function startServerServices() {
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   }
+}
+
+let started = false;
+
+/**
+ * The background services of a server process: the embedded runner, the scheduler (with the stale
+ * check), notifications and post-backup pruning.
+ */
+export function startBackgroundServices() {
+  if (started) return;
+  started = true;
+  runEvents.on("finished", (run) => {
+    void notifyRunFinished(run).catch((e) => logger.warn({ run: run.id, err: errorMessage(e) }, "notification failed"));
+    // a policy's successful backup is followed by its retention pruning
+    if (run.kind === "backup" && run.state === "succeeded" && run.policyId) {
+      void enqueueRun({ kind: "prune", hostId: run.hostId, policyId: run.policyId, params: { policyId: run.policyId }, idempotencyKey: `prune-after:${run.id}`, maxAttempts: 1 }).catch((e) =>
+        logger.warn({ run: run.id, err: errorMessage(e) }, "could not queue pruning"),
+      );
+    }
+  });
+  embeddedRunner().start();
+  startScheduler();
+  const staleTimer = setInterval(() => void checkStalePolicies().catch((e) => logger.warn({ err: errorMessage(e) }, "stale check failed")), 60_000);
+  staleTimer.unref();
 }

@@ -1,6 +1,6 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { derivedKey } from "../secrets/key";
+import { derivedKey } from "../catalog-secrets/key";
 import { errorMessage } from "../errors";
 import { authenticate, loadSessionUser } from "./authenticate";
 

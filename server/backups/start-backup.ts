@@ -1,7 +1,7 @@
 import { recordAudit, type Actor } from "../audit/record";
 import { db } from "../db/client";
 import { invalid, notFound } from "../errors";
-import { enqueueRun } from "../runs/enqueue-run";
+import { enqueueRun } from "../runner/enqueue-run";
 import type { z } from "zod";
 import { startBackupInput } from "./schemas";
 

@@ -1,6 +1,6 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/client";
-import { catalogPath } from "../config";
+import { catalogPath } from "../env";
 import { migrateCatalog } from "./migrate";
 
 export type Catalog = PrismaClient;

@@ -2,7 +2,7 @@ import type { Host } from "../db/generated/client";
 import { db } from "../db/client";
 import { notFound } from "../errors";
 import type { ServerAddress, TlsMode } from "../mysql/connection-options";
-import { unseal } from "../secrets/seal";
+import { unseal } from "../catalog-secrets/seal";
 
 export const hostPasswordContext = (hostId: string) => `host:${hostId}:password`;
 

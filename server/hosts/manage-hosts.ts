@@ -3,7 +3,7 @@ import { db } from "../db/client";
 import type { Host } from "../db/generated/client";
 import { conflict, invalid, notFound, precondition } from "../errors";
 import { isLocalAddress } from "../mysql/introspect";
-import { seal } from "../secrets/seal";
+import { seal } from "../catalog-secrets/seal";
 import { newId } from "../util/ids";
 import { hostAddress, hostPasswordContext, loadHost } from "./host-address";
 import type { CreateHostInput, UpdateHostInput } from "./schemas";

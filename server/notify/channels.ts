@@ -1,7 +1,7 @@
 import { recordAudit, type Actor } from "../audit/record";
 import { db, parseJson } from "../db/client";
 import { conflict, notFound } from "../errors";
-import { seal, unseal } from "../secrets/seal";
+import { seal, unseal } from "../catalog-secrets/seal";
 import { newId } from "../util/ids";
 import { publicUrl, type Notification } from "./message";
 import { channelConfig, type ChannelConfig, type ChannelInput, type NotifyEvent } from "./schemas";

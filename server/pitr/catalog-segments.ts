@@ -1,4 +1,4 @@
-import { archiveWorkDir } from "../archiving/archive-run";
+import { archiveWorkDir } from "../archive-runs/archive-run";
 import { readState } from "../binlog/archive-state";
 import { db } from "../db/client";
 import type { CoverageSegment } from "./coverage";

@@ -5,7 +5,7 @@ import type { Role } from "../auth/roles";
 import { db, parseJson } from "../db/client";
 import { invalid, notFound } from "../errors";
 import { decideRestoreTarget } from "../restore/target-rule";
-import { enqueueRun } from "../runs/enqueue-run";
+import { enqueueRun } from "../runner/enqueue-run";
 import { coverageSegments, planBackups } from "./catalog-segments";
 import { describeTarget, parseTarget, planPitr } from "./plan";
 

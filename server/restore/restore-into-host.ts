@@ -3,7 +3,7 @@ import type { Backup, Host } from "../db/generated/client";
 import type { WorkContext } from "../work-context";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
-import { loadEncryptionKey } from "../keys/manage-keys";
+import { loadEncryptionKey } from "../backup-keys/manage-keys";
 import { queryRows, withServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";
 import type { RunContext } from "../runner/run-kinds";

@@ -3,7 +3,7 @@ import type { Role } from "../auth/roles";
 import type { StartRestoreInput } from "../backups/schemas";
 import { db, parseJson } from "../db/client";
 import { invalid, notFound } from "../errors";
-import { enqueueRun } from "../runs/enqueue-run";
+import { enqueueRun } from "../runner/enqueue-run";
 import { decideRestoreTarget } from "./target-rule";
 
 /** Queues a restore once decideRestoreTarget (the one rule for restores and PITR) allows it. */

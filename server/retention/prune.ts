@@ -4,7 +4,7 @@ import { db, parseJson } from "../db/client";
 import { DomainError, errorMessage } from "../errors";
 import type { Retention } from "../policies/schemas";
 import type { RunKind } from "../runner/run-kinds";
-import { enqueueRun } from "../runs/enqueue-run";
+import { enqueueRun } from "../runner/enqueue-run";
 import { openStore } from "../storage/open-store";
 import { planRetention, type RetentionPlan } from "./plan";
 

@@ -3,7 +3,7 @@ import { recordAudit, type Actor } from "../audit/record";
 import { hasRole, type Role } from "../auth/roles";
 import { db } from "../db/client";
 import { conflict, invalid, precondition } from "../errors";
-import { seal } from "../secrets/seal";
+import { seal } from "../catalog-secrets/seal";
 import { newId } from "../util/ids";
 import { loadTarget, openStore, storageSecretContext } from "./open-store";
 import type { StorageTargetInput } from "./schemas";

@@ -1,7 +1,7 @@
 import type { StorageTarget } from "../db/generated/client";
 import { db } from "../db/client";
 import { notFound } from "../errors";
-import { unseal } from "../secrets/seal";
+import { unseal } from "../catalog-secrets/seal";
 import { LocalStore } from "./local-store";
 import type { ObjectStore } from "./object-store";
 import { S3Store } from "./s3-store";

@@ -1,7 +1,7 @@
 import { recordAudit, type Actor } from "../audit/record";
 import { db } from "../db/client";
 import { invalid, notFound } from "../errors";
-import { enqueueRun } from "../runs/enqueue-run";
+import { enqueueRun } from "../runner/enqueue-run";
 
 export async function startVerify(opts: { backupId: string; verificationHostId?: string | null; actor: Actor }) {
   const b = await db().backup.findUnique({ where: { id: opts.backupId }, include: { host: true } });

@@ -3,7 +3,7 @@ import { BackupSetReader } from "../artifact/backup-set-reader";
 import { db } from "../db/client";
 import { DomainError, errorMessage } from "../errors";
 import { hostAddress } from "../hosts/host-address";
-import { loadEncryptionKey } from "../keys/manage-keys";
+import { loadEncryptionKey } from "../backup-keys/manage-keys";
 import type { RunKind } from "../runner/run-kinds";
 import { openTargetStore } from "../storage/open-store";
 import type { Check } from "./checks";

@@ -1,5 +1,5 @@
 import type { SegmentMeta } from "../../binlog";
-import { archiveWorkDir } from "../../archiving/archive-run";
+import { archiveWorkDir } from "../../archive-runs/archive-run";
 import type { BinlogSegment } from "../../db/generated/client";
 import { db } from "../../db/client";
 import { DomainError } from "../../errors";

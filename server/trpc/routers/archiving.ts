@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { startArchiving, stopArchiving } from "../../archiving/manage-archiving";
+import { startArchiving, stopArchiving } from "../../archive-runs/manage-archiving";
 import { protectedProcedure, router } from "../init";
 
 export const archivingRouter = router({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createEncryptionKey, exportEncryptionKey, listEncryptionKeys } from "../../keys/manage-keys";
+import { createEncryptionKey, exportEncryptionKey, listEncryptionKeys } from "../../backup-keys/manage-keys";
 import { protectedProcedure, router } from "../init";
 
 export const keysRouter = router({

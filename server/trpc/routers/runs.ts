@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { cancelRun } from "../../runs/cancel-run";
-import { getRun, listRuns } from "../../runs/list-runs";
+import { cancelRun } from "../../runner/cancel-run";
+import { getRun, listRuns } from "../../runner/list-runs";
 import { protectedProcedure, router } from "../init";
 
 export const RUN_STATES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;

@@ -2,7 +2,7 @@ import { recordAudit, type Actor } from "../audit/record";
 import { generateKey, keyId } from "../artifact/encryption";
 import { db } from "../db/client";
 import { conflict, notFound } from "../errors";
-import { seal, unseal } from "../secrets/seal";
+import { seal, unseal } from "../catalog-secrets/seal";
 import { newId } from "../util/ids";
 
 const ctx = (id: string) => `encryption-key:${id}`;

@@ -1,7 +1,7 @@
 import type { Prisma } from "../db/client";
 import { db, parseJson } from "../db/client";
 import { notFound } from "../errors";
-import type { StoredProgress } from "../runner/progress-tracker";
+import type { StoredProgress } from "./progress-tracker";
 
 export type RunFilters = {
   hostId?: string;

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { DomainError } from "../errors";
-import { dataDir } from "../config";
+import { dataDir } from "../env";
 
 let cached: { source: string; key: Buffer } | undefined;
 

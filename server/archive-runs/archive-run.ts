@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { runArchiver, type ArchiveStart, type ArchiverStatus, type SegmentMeta } from "../binlog";
-import { dataDir } from "../config";
+import { dataDir } from "../env";
 import { db } from "../db/client";
 import { DomainError, errorMessage } from "../errors";
 import { readState } from "../binlog/archive-state";

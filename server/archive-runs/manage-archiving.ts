@@ -1,8 +1,8 @@
 import { recordAudit, type Actor } from "../audit/record";
 import { db } from "../db/client";
 import { invalid, notFound } from "../errors";
-import { cancelRun } from "../runs/cancel-run";
-import { enqueueRun } from "../runs/enqueue-run";
+import { cancelRun } from "../runner/cancel-run";
+import { enqueueRun } from "../runner/enqueue-run";
 
 /** Turns continuous archiving on for a host (to a storage target) and starts the archive run. */
 export async function startArchiving(opts: { hostId: string; targetId: string; actor: Actor; rotateSize?: number | null; compress?: boolean }) {

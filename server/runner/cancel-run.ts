@@ -1,8 +1,8 @@
 import { recordAudit, type Actor } from "../audit/record";
 import { db } from "../db/client";
 import { notFound, precondition } from "../errors";
-import { appendRunLog } from "../runner/run-log";
-import { Runner } from "../runner/runner";
+import { appendRunLog } from "./run-log";
+import { Runner } from "./runner";
 
 /**
  * Cancels a run: a queued run ends at once; a running one is told to stop (the runner aborts it,
