@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { dataDir } from "../server/config";
+import { dataDir } from "../server/env";
 import { db } from "../server/db/client";
 import { freePort, startSandbox } from "../server/mysql/sandbox";
 import { recordAudit } from "../server/audit/record";

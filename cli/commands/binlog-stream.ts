@@ -10,7 +10,7 @@ import { parseDuration, parseSize, type BinlogTargetConfig } from "../../server/
 import { DomainError } from "../../server/errors";
 import { queryRows, withServer } from "../../server/mysql/connect";
 import { describeAddress, type ServerAddress } from "../../server/mysql/connection-options";
-import { gatherInfo } from "../../server/standalone/gather-info";
+import { gatherInfo } from "../../server/backup-pipeline/gather-info";
 import { LocalStore } from "../../server/storage/local-store";
 import type { ObjectStore } from "../../server/storage/object-store";
 import { parseS3Url } from "../../server/storage/s3-store";

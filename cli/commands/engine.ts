@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { formatEngineReport, gatherEngineReport } from "../../server/engines/select/engine-report";
-import { gatherInfo } from "../../server/standalone/gather-info";
+import { gatherInfo } from "../../server/backup-pipeline/gather-info";
 import { configOf, out, printJson, withCommonFlags } from "../common";
 import { addressFromCommand, withConnectionFlags } from "../connection";
 import { usage } from "../usage";

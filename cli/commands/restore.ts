@@ -13,7 +13,7 @@ import { DomainError, errorMessage } from "../../server/errors";
 import { queryRows, withServer } from "../../server/mysql/connect";
 import { describeAddress, type ServerAddress } from "../../server/mysql/connection-options";
 import { findTool } from "../../server/mysql/tools";
-import { LOGICAL_TAR_LAYOUT, openLogicalTar } from "../../server/standalone/logical-tar";
+import { LOGICAL_TAR_LAYOUT, openLogicalTar } from "../../server/backup-pipeline/logical-tar";
 import { getRestorer } from "../../server/restore/registry";
 import { materializeBackup } from "../../server/restore/physical/materialize";
 import { isPhysicalLayout } from "../../server/restore/physical/physical-object";

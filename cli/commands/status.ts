@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Command } from "commander";
-import { catalogPath } from "../../server/config";
+import { catalogPath } from "../../server/env";
 import { DomainError } from "../../server/errors";
 import { formatBytes, formatDuration, formatRelative } from "../../server/util/format";
 import { configOf, out, parseIntFlag, printJson, withCommonFlags } from "../common";
@@ -34,7 +34,7 @@ async function backupSummary(from: string, p: { json: boolean; s3: ReturnType<ty
   const reader = await openBackup(from, p.s3, p.key).catch(async (e) => {
     if (e instanceof DomainError && e.code === "PRECONDITION" && !p.key && /is encrypted/.test(e.message)) {
       const { locateBackup } = await import("../locations");
-      const { SidecarStore } = await import("../../server/standalone/sidecar-store");
+      const { SidecarStore } = await import("../../server/backup-pipeline/sidecar-store");
       const { readManifest } = await import("../../server/artifact/manifest");
       const loc = await locateBackup(from, p.s3);
       const manifest = await readManifest(loc.single ? new SidecarStore(loc.store, loc.key) : loc.store, loc.single ? "" : loc.key);
@@ -62,7 +62,7 @@ async function catalogStatus(limit: number, json: boolean) {
   }
   const { closeDb, db } = await import("../../server/db/client");
   try {
-    const { listRuns } = await import("../../server/runs/list-runs");
+    const { listRuns } = await import("../../server/runner/list-runs");
     const { listBackups } = await import("../../server/backups/list-backups");
     const [runs, backups, archivers] = await Promise.all([
       listRuns({ limit }),

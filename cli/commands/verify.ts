@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { BackupSetReader } from "../../server/artifact/backup-set-reader";
 import type { ManifestObject } from "../../server/artifact/manifest";
 import { DomainError, errorMessage } from "../../server/errors";
-import { SidecarStore } from "../../server/standalone/sidecar-store";
+import { SidecarStore } from "../../server/backup-pipeline/sidecar-store";
 import { formatBytes, formatDuration } from "../../server/util/format";
 import { configOf, out, parseIntFlag, pick, printJson, withCommonFlags } from "../common";
 import { readKeyFile } from "../encryption-key";

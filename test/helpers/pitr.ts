@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { startArchiving } from "../../server/archiving/manage-archiving";
+import { startArchiving } from "../../server/archive-runs/manage-archiving";
 import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
 import type { Sandbox } from "../../server/mysql/sandbox";

@@ -5,12 +5,12 @@
 // instead, and a point-in-time restore from the uncovered backup is refused before anything is
 // restored, by the planner at request time and by the run itself.
 import { beforeAll, describe, expect, it } from "vitest";
-import { startArchiving } from "../../server/archiving/manage-archiving";
+import { startArchiving } from "../../server/archive-runs/manage-archiving";
 import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
 import { getTimeline } from "../../server/pitr/timeline";
 import { startPitr } from "../../server/pitr/start-pitr";
-import { enqueueRun } from "../../server/runs/enqueue-run";
+import { enqueueRun } from "../../server/runner/enqueue-run";
 import { useTempCatalog } from "../helpers/catalog";
 import { waitBinlogCheckpoint } from "../helpers/binlog";
 import { useMariaDB } from "../helpers/mariadb";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startArchiving, stopArchiving } from "../../server/archiving/manage-archiving";
+import { startArchiving, stopArchiving } from "../../server/archive-runs/manage-archiving";
 import { db } from "../../server/db/client";
 import { getTimeline } from "../../server/pitr/timeline";
 import { Runner } from "../../server/runner/runner";

@@ -4,11 +4,11 @@
 // pitr run asked for such a target must fail with that message without restoring anything. Targets
 // before the gap stay restorable.
 import { beforeAll, describe, expect, it } from "vitest";
-import { stopArchiving } from "../../server/archiving/manage-archiving";
+import { stopArchiving } from "../../server/archive-runs/manage-archiving";
 import { db } from "../../server/db/client";
 import { getTimeline } from "../../server/pitr/timeline";
 import { startPitr } from "../../server/pitr/start-pitr";
-import { enqueueRun } from "../../server/runs/enqueue-run";
+import { enqueueRun } from "../../server/runner/enqueue-run";
 import { useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
 import { runLog, sleep, waitFor, waitForRun } from "../helpers/runs";

@@ -3,8 +3,8 @@ import { db } from "../../server/db/client";
 import { DomainError } from "../../server/errors";
 import { registerRunKind } from "../../server/runner/run-kinds";
 import { Runner } from "../../server/runner/runner";
-import { cancelRun } from "../../server/runs/cancel-run";
-import { enqueueRun } from "../../server/runs/enqueue-run";
+import { cancelRun } from "../../server/runner/cancel-run";
+import { enqueueRun } from "../../server/runner/enqueue-run";
 import { useTempCatalog } from "../helpers/catalog";
 
 useTempCatalog();

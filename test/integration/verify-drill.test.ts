@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startArchiving, stopArchiving } from "../../server/archiving/manage-archiving";
+import { startArchiving, stopArchiving } from "../../server/archive-runs/manage-archiving";
 import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
 import { Runner } from "../../server/runner/runner";

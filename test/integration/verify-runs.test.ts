@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
-import { createEncryptionKey } from "../../server/keys/manage-keys";
+import { createEncryptionKey } from "../../server/backup-keys/manage-keys";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { Runner } from "../../server/runner/runner";
 import { startVerify } from "../../server/verify/start-verify";

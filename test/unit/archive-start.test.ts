@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coveringStart, oldestNeededBackup, type CoverBackup } from "../../server/archiving/archive-start";
+import { coveringStart, oldestNeededBackup, type CoverBackup } from "../../server/archive-runs/archive-start";
 
 const now = new Date("2026-11-20T12:00:00Z");
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86400000);

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../../server/auth/password";
-import { seal, unseal } from "../../server/secrets/seal";
+import { seal, unseal } from "../../server/catalog-secrets/seal";
 import { useTempCatalog } from "../helpers/catalog";
 
 const dir = useTempCatalog();

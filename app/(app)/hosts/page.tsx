@@ -5,10 +5,9 @@ import { useUser } from "@/components/shell/user-context";
 import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { QueryState } from "@/components/ui/query-state";
-import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { trpc } from "@/lib/trpc";
 import { formatBytes, formatRelative } from "@/server/util/format";
 
@@ -23,62 +22,50 @@ export default function HostsPage() {
         actions={can("admin") && <ButtonLink href="/hosts/new">Add host</ButtonLink>}
       />
       <Card>
-        <QueryState query={q} loadingLabel="Loading hosts…">
-          {(hosts) =>
-            hosts.length === 0 ? (
-              <EmptyState
-                title="No hosts yet"
-                action={can("admin") && <ButtonLink href="/hosts/new">Add your first host</ButtonLink>}
-              >
-                Register a MySQL or MariaDB server to back it up. To try dbbackup without one, run <code>npm run demo</code>: it starts a sandbox MariaDB and registers it here.
-              </EmptyState>
-            ) : (
-              <Table>
-                <THead>
-                  <Th>Name</Th>
-                  <Th>Address</Th>
-                  <Th>Server</Th>
-                  <Th>Data</Th>
-                  <Th>Binlog</Th>
-                  <Th>Introspected</Th>
-                </THead>
-                <TBody>
-                  {hosts.map((h) => (
-                    <Tr key={h.id}>
-                      <Td>
-                        <Link href={`/hosts/${h.id}`} className="font-medium text-brand-700 hover:underline">
-                          {h.name}
-                        </Link>
-                        <div className="mt-0.5 flex gap-1">
-                          <EnvironmentBadge env={h.environment} />
-                          {h.isVerificationHost && <Badge tone="violet">verification</Badge>}
-                          {h.labels.map((l) => (
-                            <Badge key={l}>{l}</Badge>
-                          ))}
-                        </div>
-                      </Td>
-                      <Td className="font-mono text-xs">{h.socket ?? `${h.host}:${h.port}`}</Td>
-                      <Td>
-                        <FlavorLabel flavor={h.facts?.flavor} version={h.facts?.version} />
-                      </Td>
-                      <Td>{h.facts ? formatBytes(h.facts.totalBytes) : "—"}</Td>
-                      <Td>{h.facts ? (h.facts.binlog.enabled ? <Badge tone="green">{h.facts.binlog.format}</Badge> : <Badge tone="amber">off</Badge>) : "—"}</Td>
-                      <Td>
-                        {h.introspectionError ? (
-                          <Badge tone="red" title={h.introspectionError}>
-                            unreachable
-                          </Badge>
-                        ) : (
-                          formatRelative(h.introspectedAt)
-                        )}
-                      </Td>
-                    </Tr>
-                  ))}
-                </TBody>
-              </Table>
-            )
+        <DataTable
+          query={q}
+          loadingLabel="Loading hosts…"
+          rowKey={(h) => h.id}
+          empty={
+            <EmptyState title="No hosts yet" action={can("admin") && <ButtonLink href="/hosts/new">Add your first host</ButtonLink>}>
+              Register a MySQL or MariaDB server to back it up. To try dbbackup without one, run <code>npm run demo</code>: it starts a sandbox MariaDB and registers it here.
+            </EmptyState>
           }
-        </QueryState>
+          columns={[
+            {
+              header: "Name",
+              cell: (h) => (
+                <>
+                  <Link href={`/hosts/${h.id}`} className="font-medium text-brand-700 hover:underline">
+                    {h.name}
+                  </Link>
+                  <div className="mt-0.5 flex gap-1">
+                    <EnvironmentBadge env={h.environment} />
+                    {h.isVerificationHost && <Badge tone="violet">verification</Badge>}
+                    {h.labels.map((l) => (
+                      <Badge key={l}>{l}</Badge>
+                    ))}
+                  </div>
+                </>
+              ),
+            },
+            { header: "Address", className: "font-mono text-xs", cell: (h) => h.socket ?? `${h.host}:${h.port}` },
+            { header: "Server", cell: (h) => <FlavorLabel flavor={h.facts?.flavor} version={h.facts?.version} /> },
+            { header: "Data", cell: (h) => (h.facts ? formatBytes(h.facts.totalBytes) : "—") },
+            { header: "Binlog", cell: (h) => (h.facts ? h.facts.binlog.enabled ? <Badge tone="green">{h.facts.binlog.format}</Badge> : <Badge tone="amber">off</Badge> : "—") },
+            {
+              header: "Introspected",
+              cell: (h) =>
+                h.introspectionError ? (
+                  <Badge tone="red" title={h.introspectionError}>
+                    unreachable
+                  </Badge>
+                ) : (
+                  formatRelative(h.introspectedAt)
+                ),
+            },
+          ]}
+        />
       </Card>
     </>
   );

@@ -4,11 +4,10 @@ import { useUser } from "@/components/shell/user-context";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field, Input } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
-import { QueryState } from "@/components/ui/query-state";
-import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { formErrors } from "@/lib/errors";
 import { trpc } from "@/lib/trpc";
 
@@ -49,40 +48,26 @@ export default function KeysPage() {
         </Alert>
       )}
       <Card>
-        <QueryState query={q}>
-          {(keys) =>
-            keys.length === 0 ? (
-              <EmptyState title="No encryption keys">Backups can be encrypted once an admin generates a key.</EmptyState>
-            ) : (
-              <Table>
-                <THead>
-                  <Th>Name</Th>
-                  <Th>Key id</Th>
-                  <Th>Backups</Th>
-                  <Th>Created</Th>
-                  <Th />
-                </THead>
-                <TBody>
-                  {keys.map((k) => (
-                    <Tr key={k.id}>
-                      <Td className="font-medium">{k.name}</Td>
-                      <Td className="font-mono text-xs">{k.keyId}</Td>
-                      <Td>{k.backups}</Td>
-                      <Td className="text-xs">{new Date(k.createdAt).toLocaleString()}</Td>
-                      <Td className="text-right">
-                        {can("admin") && (
-                          <Button size="sm" variant="secondary" loading={exp.isPending} onClick={() => exp.mutate({ id: k.id })}>
-                            Export
-                          </Button>
-                        )}
-                      </Td>
-                    </Tr>
-                  ))}
-                </TBody>
-              </Table>
-            )
-          }
-        </QueryState>
+        <DataTable
+          query={q}
+          rowKey={(k) => k.id}
+          empty={<EmptyState title="No encryption keys">Backups can be encrypted once an admin generates a key.</EmptyState>}
+          columns={[
+            { header: "Name", className: "font-medium", cell: (k) => k.name },
+            { header: "Key id", className: "font-mono text-xs", cell: (k) => k.keyId },
+            { header: "Backups", cell: (k) => k.backups },
+            { header: "Created", className: "text-xs", cell: (k) => new Date(k.createdAt).toLocaleString() },
+            {
+              className: "text-right",
+              cell: (k) =>
+                can("admin") && (
+                  <Button size="sm" variant="secondary" loading={exp.isPending} onClick={() => exp.mutate({ id: k.id })}>
+                    Export
+                  </Button>
+                ),
+            },
+          ]}
+        />
       </Card>
     </>
   );
