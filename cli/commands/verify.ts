@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { BackupSetReader } from "../../server/artifact/backup-set-reader";
 import type { ManifestObject } from "../../server/artifact/manifest";
 import { DomainError, errorMessage } from "../../server/errors";
+import { LOGICAL_TAR_LAYOUT, openLogicalTar } from "../../server/backup-pipeline/logical-tar";
 import { SidecarStore } from "../../server/backup-pipeline/sidecar-store";
 import { formatBytes, formatDuration } from "../../server/util/format";
 import { configOf, out, parseIntFlag, pick, printJson, withCommonFlags } from "../common";
@@ -115,10 +116,14 @@ async function verifyByRestore(reader: BackupSetReader, p: { parallel: number; j
   const m = reader.manifest;
   const ctx = terminalContext({ quiet: p.quiet || p.json });
   let r;
+  // a logical set inside a tar (db.tar.gz written where no physical engine could run): the tar is
+  // checked while it is unpacked, then the set inside it is restored and compared
+  const inner = m.layout === LOGICAL_TAR_LAYOUT ? await openLogicalTar(reader) : null;
   try {
-    r = await verifyBackupSet(ctx, { reader, parallel: p.parallel });
+    r = await verifyBackupSet(ctx, { reader: inner?.reader ?? reader, parallel: p.parallel });
   } finally {
     ctx.done();
+    await inner?.cleanup();
   }
   if (p.json) printJson({ location: reader.describe(), id: m.id, engine: m.engine, layout: m.layout, ok: r.passed, checks: r.checks, restoreMs: r.restoreMs, durationMs: r.durationMs });
   else {

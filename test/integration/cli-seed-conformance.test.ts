@@ -292,6 +292,11 @@ describe("the seed's quick start: a .tar.gz on a server without snapshot or clon
       // verify checks the archive like any single-file backup
       const v = await runCli(["verify", path.join(work, "db.tar.zst")]);
       expect(v.code, v.stderr).toBe(0);
+      // and verify --restore restores the set inside the tar into a throwaway server and compares it
+      const vr = await runCli(["verify", path.join(work, "db.tar.gz"), "--restore"]);
+      expect(vr.code, vr.stderr).toBe(0);
+      expect(vr.stdout).toMatch(/verification by restore/);
+      expect(vr.stdout).not.toMatch(/FAIL/i);
       // an explicit physical engine is still refused with its reason
       const snap = await runCli(["physical-backup", ...conn(), "--engine", "snapshot", "--output", path.join(work, "snap.tar.gz")]);
       expect(snap.code).toBe(1);
