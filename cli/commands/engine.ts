@@ -3,7 +3,7 @@ import { formatEngineReport, gatherEngineReport } from "../../server/engines/sel
 import { gatherInfo } from "../../server/backup-pipeline/gather-info";
 import { configOf, out, printJson, withCommonFlags } from "../common";
 import { addressFromCommand, withConnectionFlags } from "../connection";
-import { usage } from "../usage";
+import { UsageError, usage } from "../usage";
 
 /** `dbbackup engine list|select`: live facts of the server, the engines and the recommendation. */
 export function registerEngineCommands(program: Command) {
@@ -22,7 +22,7 @@ export function registerEngineCommands(program: Command) {
       const plan = await usage(() => {
         const cfg = configOf(c);
         const destination = c.getOptionValue("destination") as string;
-        if (destination !== "local" && destination !== "s3") throw new Error(`--destination ${destination}: use local or s3`);
+        if (destination !== "local" && destination !== "s3") throw new UsageError(`--destination ${destination}: use local or s3`);
         return { server: addressFromCommand(c, cfg), destination: destination as "local" | "s3", json: !!c.getOptionValue("json") };
       });
       const facts = await gatherInfo(plan.server);

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { loadHost, hostAddress } from "../../hosts/host-address";
 import { hostEngines } from "../../hosts/host-engines";
 import { getHost, listHosts } from "../../hosts/list-hosts";
 import { createHost, deleteHost, introspectHost, updateHost } from "../../hosts/manage-hosts";
 import { presentHost } from "../../hosts/present-host";
 import { createHostInput, draftConnectionInput, updateHostInput } from "../../hosts/schemas";
-import { testConnection } from "../../hosts/test-connection";
+import { testDraftConnection, testSavedHost } from "../../hosts/test-connection";
 import { protectedProcedure, router } from "../init";
 
 const byId = z.object({ id: z.string().min(1) });
@@ -18,12 +17,9 @@ export const hostsRouter = router({
   update: protectedProcedure.input(updateHostInput).mutation(async ({ ctx, input }) => presentHost(await updateHost({ input, actor: ctx.user }), ctx.user.role)),
   delete: protectedProcedure.input(byId).mutation(({ ctx, input }) => deleteHost({ hostId: input.id, actor: ctx.user })),
   /** Tests a connection typed in the form (before saving). */
-  testConnection: protectedProcedure.input(draftConnectionInput).mutation(async ({ input }) => {
-    const stored = input.id && !input.password ? hostAddress(await loadHost(input.id)).password : undefined;
-    return testConnection({ ...input, password: input.password || stored || null });
-  }),
+  testConnection: protectedProcedure.input(draftConnectionInput).mutation(({ input }) => testDraftConnection(input)),
   /** Tests a saved host without changing it. */
-  testSaved: protectedProcedure.input(byId).mutation(async ({ input }) => testConnection(hostAddress(await loadHost(input.id)))),
+  testSaved: protectedProcedure.input(byId).mutation(({ input }) => testSavedHost(input.id)),
   introspect: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
     const { result, host } = await introspectHost({ hostId: input.id, actor: ctx.user });
     return { result, host: presentHost(host, ctx.user.role) };
