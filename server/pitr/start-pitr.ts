@@ -52,11 +52,7 @@ export async function startPitr(opts: { input: z.input<typeof startPitrInput>; a
     backup: { id: backup.id, hostId: source.id, format: backup.format, databases: parseJson<string[]>(backup.databases, []) },
     target,
     role: opts.actor.role ?? "viewer",
-    databases: v.databases,
-    rename: v.rename,
-    dropExisting: v.dropExisting,
-    confirm: v.confirm,
-    startCommand: v.startCommand,
+    input: v,
     what: `backup ${backup.id} (the base for ${describeTarget(pitrTarget)})`,
     copySuffix: "_pitr",
   });

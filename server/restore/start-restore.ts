@@ -17,11 +17,7 @@ export async function startRestore(opts: { input: StartRestoreInput; actor: Acto
     backup: { id: backup.id, hostId: backup.hostId, format: backup.format, databases: parseJson<string[]>(backup.databases, []) },
     target,
     role: opts.actor.role ?? "viewer",
-    databases: v.databases,
-    rename: v.rename,
-    dropExisting: v.dropExisting,
-    confirm: v.confirm,
-    startCommand: v.startCommand,
+    input: v,
     what: "this backup",
     copySuffix: "_restored",
   });

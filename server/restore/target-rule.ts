@@ -6,10 +6,7 @@ export function isPhysicalFormat(format: string): boolean {
   return format === "tar" || format === "xbstream";
 }
 
-export type RestoreTargetRequest = {
-  backup: { id: string; hostId: string; format: string; databases: string[] };
-  target: { id: string; name: string };
-  role: Role;
+export type RestoreChoice = {
   /** databases asked for (empty: all of the backup's) and their new names */
   databases: string[];
   rename: Record<string, string>;
@@ -18,6 +15,14 @@ export type RestoreTargetRequest = {
   confirm?: string;
   /** physical backups: how the target server is started after its datadir is replaced */
   startCommand?: string;
+};
+
+export type RestoreTargetRequest = {
+  backup: { id: string; hostId: string; format: string; databases: string[] };
+  target: { id: string; name: string };
+  role: Role;
+  /** what the user asked for (the restore's or the PITR's input) */
+  input: RestoreChoice;
   /** how messages name the backup, e.g. "this backup" or "backup b1 (the base for 14:03)" */
   what: string;
   /** the suffix a message suggests for a copy under new names, e.g. "_restored" */
@@ -43,7 +48,8 @@ export type RestoreTargetDecision = {
  * - over the backup's own host, a database that keeps its name is overwritten: an admin only, the
  *   host name typed, and "replace existing databases" ticked. Anything else needs an operator.
  */
-export function decideRestoreTarget(r: RestoreTargetRequest): RestoreTargetDecision {
+export function decideRestoreTarget(req: RestoreTargetRequest): RestoreTargetDecision {
+  const r = { ...req, ...req.input };
   const { target } = r;
   if (isPhysicalFormat(r.backup.format)) {
     if (!hasRole(r.role, "admin"))

@@ -7,6 +7,7 @@ import type { ArchiverStatus } from "../../server/binlog/archiver-types";
 import type { WorkContext } from "../../server/work-context";
 import type { Sandbox } from "../../server/mysql/sandbox";
 import type { ObjectStore } from "../../server/storage/object-store";
+import type { RunningCli } from "../fixtures/cli/run-cli";
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -214,4 +215,29 @@ export function spawnChildArchiver(opts: Record<string, unknown>): ChildArchiver
   });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   return { child, status: () => last, exited, stderr: () => err };
+}
+
+/** The newest status line `binlog-stream --json` printed. */
+export function cliArchiverStatus(run: RunningCli): { state: string; file: string | null; position: number | null } | null {
+  const lines = run.stdout().trim().split("\n").filter((l) => l.startsWith("{"));
+  return lines.length ? JSON.parse(lines[lines.length - 1]!) : null;
+}
+
+/**
+ * Waits until a running `binlog-stream --json` has the server's position durably. After a rotation
+ * the server appends a checkpoint event about a second later: wait for it first, or the archive
+ * could stop just before it and differ from the server's file.
+ */
+export async function waitCliArchiverCaughtUp(sb: Sandbox, run: RunningCli, timeoutMs = 60_000) {
+  await waitBinlogCheckpoint(sb);
+  await waitFor(
+    "binlog-stream to catch up with the server",
+    async () => {
+      const s = cliArchiverStatus(run);
+      const p = await serverPosition(sb);
+      return s?.state === "streaming" && s.file === p.file && s.position === p.position;
+    },
+    timeoutMs,
+    200,
+  );
 }

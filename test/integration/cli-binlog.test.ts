@@ -11,7 +11,9 @@ import { listArchivedSegments } from "../../server/binlog";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { LocalStore } from "../../server/storage/local-store";
 import { lastLine, startCli, type RunningCli } from "../fixtures/cli/run-cli";
-import { compareArchiveWithServer, serverPosition, setupWorkloadSchema, waitBinlogCheckpoint, waitFor } from "../helpers/binlog";
+import { compareArchiveWithServer, serverPosition, setupWorkloadSchema, waitCliArchiverCaughtUp } from "../helpers/binlog";
+
+const caughtUp = (run: RunningCli) => waitCliArchiverCaughtUp(sb, run);
 
 let sb: Sandbox;
 let work: string;
@@ -32,29 +34,6 @@ const conn = () => ["--host", "127.0.0.1", "--port", String(sb.port), "--user", 
 
 async function writes(n: number, tag: string) {
   for (let i = 0; i < n; i++) await sb.sql("INSERT INTO wl.accounts (owner, balance, note) VALUES (?, ?, REPEAT('x', 500))", [`${tag}-${i}`, i]);
-}
-
-/** The newest status line the command printed with --json. */
-function lastStatus(run: RunningCli): { state: string; file: string | null; position: number | null } | null {
-  const lines = run.stdout().trim().split("\n").filter((l) => l.startsWith("{"));
-  return lines.length ? JSON.parse(lines[lines.length - 1]!) : null;
-}
-
-/** Waits until the running archiver's durable position is the server's. */
-async function caughtUp(run: RunningCli) {
-  // after a rotation the server appends a checkpoint event about a second later: wait for it, or
-  // the archive could stop just before it and differ from the server's file
-  await waitBinlogCheckpoint(sb);
-  await waitFor(
-    "binlog-stream to catch up with the server",
-    async () => {
-      const s = lastStatus(run);
-      const p = await serverPosition(sb);
-      return s?.state === "streaming" && s.file === p.file && s.position === p.position;
-    },
-    60_000,
-    200,
-  );
 }
 
 describe("binlog-stream --output DIR", () => {

@@ -11,8 +11,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { lastLine, runCli, startCli, type RunningCli } from "../fixtures/cli/run-cli";
-import { serverPosition, waitBinlogCheckpoint, waitFor } from "../helpers/binlog";
+import { serverPosition, waitCliArchiverCaughtUp } from "../helpers/binlog";
 import { checksums } from "../helpers/runs";
+
+const caughtUp = (run: RunningCli) => waitCliArchiverCaughtUp(sb, run);
 
 let sb: Sandbox;
 let work: string;
@@ -41,25 +43,6 @@ async function mark(): Promise<Mark> {
   const next = Math.ceil(Date.now() / 1000);
   await new Promise((r) => setTimeout(r, next * 1000 - Date.now() + 150));
   return { time: new Date((next - 1) * 1000).toISOString(), gtid: g!.g, position: `${p.file}:${p.position}`, state: st };
-}
-
-function lastStatus(run: RunningCli) {
-  const lines = run.stdout().trim().split("\n").filter((l) => l.startsWith("{"));
-  return lines.length ? (JSON.parse(lines[lines.length - 1]!) as { state: string; file: string; position: number }) : null;
-}
-
-async function caughtUp(run: RunningCli) {
-  await waitBinlogCheckpoint(sb);
-  await waitFor(
-    "binlog-stream to catch up",
-    async () => {
-      const s = lastStatus(run);
-      const p = await serverPosition(sb);
-      return s?.state === "streaming" && s.file === p.file && s.position === p.position;
-    },
-    60_000,
-    200,
-  );
 }
 
 async function writeOrders(n: number, tag: string) {

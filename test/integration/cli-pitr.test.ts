@@ -7,9 +7,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { lastLine, runCli, startCli, type RunningCli } from "../fixtures/cli/run-cli";
-import { serverPosition, waitFor } from "../helpers/binlog";
+import { serverPosition, waitCliArchiverCaughtUp } from "../helpers/binlog";
 import { checksums } from "../helpers/runs";
 import { startS3, type TestS3 } from "../helpers/s3";
+
+const caughtUp = (run: RunningCli) => waitCliArchiverCaughtUp(sb, run);
 
 let sb: Sandbox;
 let s3: TestS3;
@@ -26,19 +28,6 @@ let markPos: string;
 const setDir = () => path.join(work, "base");
 const archiveDir = () => path.join(work, "binlog");
 const s3Archive = () => `s3://${s3.bucket}/binlog/`;
-
-function lastStatus(run: RunningCli) {
-  const lines = run.stdout().trim().split("\n").filter((l) => l.startsWith("{"));
-  return lines.length ? (JSON.parse(lines[lines.length - 1]!) as { state: string; file: string; position: number }) : null;
-}
-
-async function caughtUp(run: RunningCli) {
-  await waitFor("the archiver to catch up", async () => {
-    const s = lastStatus(run);
-    const p = await serverPosition(sb);
-    return s?.state === "streaming" && s.file === p.file && s.position === p.position;
-  });
-}
 
 beforeAll(async () => {
   // stopped in afterAll: a sandbox started inside a hook must be stopped explicitly

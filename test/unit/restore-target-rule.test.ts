@@ -9,16 +9,14 @@ const other = { id: "h-other", name: "scratch" };
 const logical = { id: "b1", hostId: src.id, format: "logical-set", databases: ["shop", "crm"] };
 const physical = { ...logical, format: "xbstream" };
 
-const req = (o: Partial<RestoreTargetRequest>): RestoreTargetRequest => ({
-  backup: logical,
-  target: other,
-  role: "operator",
-  databases: [],
-  rename: {},
-  dropExisting: false,
+type Case = Partial<Omit<RestoreTargetRequest, "input"> & RestoreTargetRequest["input"]>;
+const req = ({ backup = logical, target = other, role = "operator", ...input }: Case): RestoreTargetRequest => ({
+  backup,
+  target,
+  role,
+  input: { databases: [], rename: {}, dropExisting: false, ...input },
   what: "this backup",
   copySuffix: "_restored",
-  ...o,
 });
 
 /** "ok <decision>" or "<code> <field>: <message>" */
@@ -33,7 +31,7 @@ function outcome(r: RestoreTargetRequest): string {
 }
 
 describe("decideRestoreTarget", () => {
-  const table: [string, Partial<RestoreTargetRequest>, RegExp][] = [
+  const table: [string, Case, RegExp][] = [
     ["logical to another host, as an operator", {}, /^ok physical=false over=false dbs=shop,crm$/],
     ["a subset", { databases: ["crm"] }, /^ok physical=false over=false dbs=crm$/],
     ["a database the backup does not hold", { databases: ["nope"] }, /^INVALID databases: Not in this backup: nope\. It holds shop, crm\.$/],
