@@ -2,6 +2,7 @@ import type { ObjectStore, WriteOptions } from "../storage/object-store";
 import type { Compression } from "./compression";
 import { writeManifest, type Manifest, type ManifestObject } from "./manifest";
 import { openObjectWriter, type ObjectWriter } from "./object-io";
+import { DomainError } from "../errors";
 
 export type SetEncoding = { compression: Compression; level?: number; key: Buffer | null; keyId?: string | null };
 
@@ -62,7 +63,7 @@ export class BackupSetWriter {
 
   /** Writes the manifest (objects sorted by path, totals filled in). After this the backup exists. */
   async commit(m: Omit<Manifest, "objects" | "totals"> & { totals?: Partial<Manifest["totals"]> }): Promise<{ manifest: Manifest; sha256: string }> {
-    if (this.open.size) throw new Error(`${this.open.size} object(s) still being written; finish them before the manifest`);
+    if (this.open.size) throw new DomainError("INTERNAL", `${this.open.size} object(s) still being written when the manifest was due: this is a bug in the engine; the backup was not recorded`);
     const objects = [...this.objects].sort((a, b) => a.path.localeCompare(b.path));
     const manifest: Manifest = {
       ...m,

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { DomainError } from "../errors";
 
 /**
  * Applies prisma/migrations/<name>/migration.sql files that have not been applied yet, in name
@@ -28,7 +29,7 @@ export function migrateCatalog(file: string, migrationsDir = defaultMigrationsDi
       db.transaction(() => {
         db.exec(sql);
         const broken = db.pragma("foreign_key_check") as unknown[];
-        if (broken.length) throw new Error(`migration ${name} leaves ${broken.length} broken reference(s); not applied`);
+        if (broken.length) throw new DomainError("INTERNAL", `Catalog migration ${name} would leave ${broken.length} broken reference(s), so it was not applied and the catalog is unchanged. Restore the data directory from its backup or report this with the catalog file.`);
         db.prepare(`INSERT INTO _dbbackup_migrations (name, applied_at) VALUES (?, ?)`).run(name, new Date().toISOString());
       })();
     }

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type mysql from "mysql2/promise";
+import { DomainError } from "../errors";
 
 /**
  * The one place that knows mysql2's private internals. Four features need more than its public API:
@@ -69,7 +70,8 @@ export function coreOf(conn: mysql.Connection | CoreConnection): CoreConnection 
   const inner = (conn as unknown as { connection?: CoreConnection }).connection;
   const core = inner ?? (conn as unknown as CoreConnection);
   if (typeof core.addCommand !== "function" || typeof core.writePacket !== "function" || typeof core._resetSequenceId !== "function")
-    throw new Error(
+    throw new DomainError(
+      "INTERNAL",
       "This mysql2 version does not expose the connection internals dbbackup uses (connection.addCommand/writePacket/_resetSequenceId). Install the mysql2 version pinned in package.json.",
     );
   return core;

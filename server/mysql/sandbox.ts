@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import mysql from "mysql2/promise";
 import type { ServerAddress } from "./connection-options";
 import { findTool } from "./tools";
+import { DomainError } from "../errors";
 
 const execFileP = promisify(execFile);
 
@@ -83,7 +84,7 @@ export class Sandbox {
 
   async start(): Promise<void> {
     const mariadbd = findTool("mariadbd", "mysqld");
-    if (!mariadbd) throw new Error("mariadbd not found: apt-get install mariadb-server (the sandbox needs the server binary)");
+    if (!mariadbd) throw new DomainError("PRECONDITION", "mariadbd was not found on this machine: a verification by restore starts a throwaway MariaDB server. Install it (apt-get install mariadb-server) or verify by checking objects only.");
     const args = [
       "--no-defaults",
       `--datadir=${this.datadir}`,
@@ -125,7 +126,7 @@ export class Sandbox {
     }
     const log = await fsp.readFile(this.errorLog, "utf8").catch(() => "");
     await this.kill();
-    throw new Error(`sandbox mariadbd on port ${this.port} did not start (datadir ${this.datadir}):\n${(log || stderr).split("\n").slice(-15).join("\n")}`);
+    throw new DomainError("UNAVAILABLE", `The throwaway mariadbd on port ${this.port} did not start (datadir ${this.datadir}):\n${(log || stderr).split("\n").slice(-15).join("\n")}`);
   }
 
   /** Clean shutdown (SIGTERM, waits for exit). */
@@ -178,7 +179,7 @@ async function templateDatadir(): Promise<string> {
   templateReady ??= (async () => {
     const mariadbd = findTool("mariadbd", "mysqld");
     const installDb = findTool("mariadb-install-db", "mysql_install_db");
-    if (!mariadbd || !installDb) throw new Error("mariadb-install-db not found: apt-get install mariadb-server");
+    if (!mariadbd || !installDb) throw new DomainError("PRECONDITION", "mariadb-install-db was not found on this machine: a throwaway MariaDB server needs it. Install mariadb-server (apt-get install mariadb-server).");
     const { stdout } = await execFileP(mariadbd, ["--version"]);
     const tag = crypto.createHash("sha1").update(stdout).digest("hex").slice(0, 10);
     const dir = path.join(os.tmpdir(), `dbbackup-sandbox-template-${tag}`);

@@ -2,7 +2,7 @@ import { archiveWorkDir } from "../archive-runs/archive-run";
 import { readState } from "../binlog/archive-state";
 import { db } from "../db/client";
 import type { CoverageSegment } from "./coverage";
-import type { PlanBackup } from "./plan";
+import { planPitr, type PitrPlan, type PitrTarget, type PlanBackup } from "./plan";
 
 /** The host's archived segments as coverage input, plus the archiver's durable tail when it is running. */
 export async function coverageSegments(hostId: string): Promise<CoverageSegment[]> {
@@ -66,4 +66,9 @@ export async function planBackups(hostId: string): Promise<PlanBackup[]> {
     sizeBytes: Number(b.sizeBytes),
     verifyState: b.verifyState,
   }));
+}
+
+/** The plan for a target on a host, from the catalog's backups and archived coverage. */
+export async function planHostPitr(hostId: string, target: PitrTarget): Promise<PitrPlan> {
+  return planPitr({ target, backups: await planBackups(hostId), segments: await coverageSegments(hostId) });
 }

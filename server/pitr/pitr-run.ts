@@ -8,8 +8,8 @@ import { dropCreatedDatabases } from "../restore/drop-created";
 import { getRestorer, type RestoreOutcome } from "../restore/registry";
 import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, type CreatedDatabases } from "../restore/restore-into-host";
 import type { RunContext, RunKind } from "../runner/run-kinds";
-import { coverageSegments, planBackups } from "./catalog-segments";
-import { describeTarget, parseTarget, planPitr } from "./plan";
+import { planHostPitr } from "./catalog-segments";
+import { describeTarget, parseTarget, type PitrPlan } from "./plan";
 import { formatPos } from "./positions";
 import { planSources } from "./replay/catalog-sources";
 import { replayBinlogs } from "./replay/replay-binlogs";
@@ -58,9 +58,9 @@ export const pitrRunKind: RunKind<PitrParams> = {
     ctx.progress({ phase: "planning" });
     const target = parseTarget(p);
     // planned (coverage of the base backup's coordinates through to the target checked) before anything is restored
-    let plan: ReturnType<typeof planPitr>;
+    let plan: PitrPlan;
     try {
-      plan = planPitr({ target, backups: await planBackups(source.id), segments: await coverageSegments(source.id) });
+      plan = await planHostPitr(source.id, target);
     } catch (e) {
       if (e instanceof DomainError) throw new DomainError(e.code, `${e.message} Nothing was restored.`);
       throw e;

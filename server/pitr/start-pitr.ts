@@ -6,8 +6,8 @@ import { db, parseJson } from "../db/client";
 import { invalid, notFound } from "../errors";
 import { decideRestoreTarget } from "../restore/target-rule";
 import { enqueueRun } from "../runner/enqueue-run";
-import { coverageSegments, planBackups } from "./catalog-segments";
-import { describeTarget, parseTarget, planPitr } from "./plan";
+import { planHostPitr } from "./catalog-segments";
+import { describeTarget, parseTarget } from "./plan";
 
 export const startPitrInput = z.object({
   /** the host whose backups and archived binlogs are used */
@@ -45,7 +45,7 @@ export async function startPitr(opts: { input: z.input<typeof startPitrInput>; a
   const target = await db().host.findUnique({ where: { id: v.targetHostId } });
   if (!target) throw invalid("targetHostId", "That host does not exist.");
   const pitrTarget = parseTarget(v);
-  const plan = planPitr({ target: pitrTarget, backups: await planBackups(source.id), segments: await coverageSegments(source.id) });
+  const plan = await planHostPitr(source.id, pitrTarget);
   const backup = await db().backup.findUnique({ where: { id: plan.backup.id } });
   if (!backup) throw notFound("Backup", plan.backup.id);
   const { physical, overOriginal, databases: chosen } = decideRestoreTarget({

@@ -9,6 +9,7 @@ import { writePostData, writeSchema, writeUsers, type Emit } from "./schema-ddl"
 import { numberChunks, SetChunkSink, type DataEntry } from "./set-sink";
 import { TableJob } from "./table-job";
 import { TaskQueue } from "./task-queue";
+import { DomainError } from "../../errors";
 
 /** A small object written statement by statement, with backpressure. */
 async function writeObject(set: BackupSetWriter, path: string, meta: { role: string; database?: string }, fill: (emit: Emit) => Promise<void>) {
@@ -97,7 +98,7 @@ export async function dumpToBackupSet(ctx: WorkContext, req: BackupRequest): Pro
     s.progress.setPhase("finishing");
     const databases = manifestDatabases(s.dbs, jobs);
     const unfinished = jobs.filter((j) => !j.completed);
-    if (unfinished.length) throw new Error(`internal: ${unfinished.map((j) => j.label).join(", ")} did not complete`);
+    if (unfinished.length) throw new DomainError("INTERNAL", `${unfinished.map((j) => j.label).join(", ")} did not complete although every worker ended: this is a bug in dbbackup; the backup was not recorded, run it again and report the log`);
     return {
       engine: "logical",
       layout: "logical-set",

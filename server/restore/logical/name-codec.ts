@@ -1,6 +1,7 @@
 import type mysql from "mysql2/promise";
 import { quoteIdent } from "../../engines/logical/sql-text";
 import type { RenameContext } from "./rename";
+import { DomainError } from "../../errors";
 
 const UTF8 = new Set(["utf8mb4", "utf8mb3", "utf8", "binary"]);
 
@@ -23,7 +24,7 @@ export class NameCodec {
     if (!m) this.cache.set(cs, (m = new Map()));
     const todo = [...new Set(texts)].filter((t) => !m!.has(t));
     if (UTF8.has(cs.toLowerCase())) for (const t of todo) m.set(t, Buffer.from(t, "utf8"));
-    else if (!/^\w+$/.test(cs)) throw new Error(`unexpected character set name ${cs}`);
+    else if (!/^\w+$/.test(cs)) throw new DomainError("INVALID", `The backup names the character set ${JSON.stringify(cs)}, which is not a character set name: its manifest is damaged. Verify the backup and restore another one.`);
     else {
       for (let i = 0; i < todo.length; i += 200) {
         const part = todo.slice(i, i + 200);
