@@ -258,43 +258,30 @@ async function runBackup(p: Plan) {
     ctx.log("info", `${describeAddress(p.server)}: ${facts.flavor} ${facts.version}, ${formatBytes(facts.totalBytes)} of data, binlog ${facts.binlog.enabled ? "on" : "off"}.`);
     const filter = { databases: p.databases, excludeTables: p.excludeTables };
     const destination = isS3(p.output) ? "s3" : "local";
+    // the logical engine written as one file (a .sql file, or its set as a tar)
+    const logicalArgs = {
+      server: p.server,
+      facts,
+      store: where.store,
+      key: where.key,
+      compression: p.compression,
+      level: p.level,
+      encryptionKey: p.key,
+      filter,
+      parallel: p.parallel,
+      includeUsers: p.includeUsers,
+      hostName: facts.hostname || describeAddress(p.server),
+      backupId: newId("b"),
+    };
     if (p.kind.kind === "sql-file") {
       reason = "a .sql file is written by the logical engine";
       ctx.log("info", `Engine: logical (one SQL file the stock client replays). Writing ${where.display}.`);
-      ({ manifest } = await dumpToSqlFile(ctx, {
-        server: p.server,
-        facts,
-        store: where.store,
-        key: where.key,
-        compression: p.compression,
-        level: p.level,
-        encryptionKey: p.key,
-        filter,
-        parallel: p.parallel,
-        includeUsers: p.includeUsers,
-        hostName: facts.hostname || describeAddress(p.server),
-        backupId: newId("b"),
-      }));
+      ({ manifest } = await dumpToSqlFile(ctx, logicalArgs));
     } else if (p.kind.kind === "archive" && p.kind.layout === "tar" && p.engine === "auto" && !tarEngineAvailable(facts)) {
       // the seed's `physical-backup --output db.tar.gz` works on every server: the logical set, as a tar
       reason = `no engine that writes a tar archive can back up this server (${tarEngineReasons(facts)}), so the logical backup set is written as a tar (objects, then manifest.json)`;
       ctx.log("info", `Engine: logical, as a tar archive: ${reason}. Writing ${where.display}.`);
-      ({ manifest } = await backupLogicalToTar(ctx, {
-        server: p.server,
-        facts,
-        store: where.store,
-        key: where.key,
-        compression: p.compression,
-        level: p.level,
-        encryptionKey: p.key,
-        writeOptions: { partSize: p.s3.partSize, workers: p.s3.workers },
-        filter,
-        parallel: p.parallel,
-        includeUsers: p.includeUsers,
-        reason,
-        hostName: facts.hostname || describeAddress(p.server),
-        backupId: newId("b"),
-      }));
+      ({ manifest } = await backupLogicalToTar(ctx, { ...logicalArgs, writeOptions: { partSize: p.s3.partSize, workers: p.s3.workers }, reason }));
     } else {
       const choice = chooseEngine(facts, { engine: p.engine, destination, layouts: p.kind.kind === "archive" ? [p.kind.layout] : undefined });
       reason = choice.reason;
