@@ -5,12 +5,11 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Checkbox, Field, Input, Select } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { PageHeader } from "@/components/ui/page-header";
-import { QueryState } from "@/components/ui/query-state";
-import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { formErrors } from "@/lib/errors";
 import { trpc } from "@/lib/trpc";
 import { formatRelative } from "@/server/util/format";
@@ -27,8 +26,8 @@ function AddChannel({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [kind, setKind] = useState<"webhook" | "slack" | "email">("webhook");
   const [f, setF] = useState({ name: "", url: "", secret: "", host: "", port: "587", secure: false, user: "", password: "", from: "", to: "" });
   const [events, setEvents] = useState<string[]>(["failure", "verify-failure", "stale"]);
-  const create = trpc.notifications.create.useMutation({ onSuccess: async () => (await utils.notifications.list.invalidate(), onClose()) });
-  const { message, fields } = formErrors(create.error);
+  const create = trpc.notifications.create.useMutation({ onSuccess: () => utils.notifications.list.invalidate() });
+  const { fields } = formErrors(create.error);
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) => setF({ ...f, [k]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
   const config =
     kind === "email"
@@ -38,80 +37,70 @@ function AddChannel({ open, onClose }: { open: boolean; onClose: () => void }) {
         : { kind, url: f.url, secret: f.secret || undefined };
   const err = (k: string) => fields[`config.${k}`] ?? fields[k];
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={onClose}
       title="Add a notification channel"
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button loading={create.isPending} onClick={() => create.mutate({ name: f.name, config: config as never, events: events as never, enabled: true })}>
-            Add channel
-          </Button>
-        </>
-      }
+      mutation={create}
+      onSubmit={() => create.mutateAsync({ name: f.name, config: config as never, events: events as never, enabled: true })}
+      submitLabel="Add channel"
     >
-      <div className="space-y-4">
-        {message && <Alert tone="error">{message}</Alert>}
-        <div className="grid grid-cols-2 gap-4">
-          <Field label="Name" htmlFor="ch-name" error={err("name")}>
-            <Input id="ch-name" value={f.name} onChange={set("name")} />
-          </Field>
-          <Field label="Kind" htmlFor="ch-kind">
-            <Select id="ch-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
-              <option value="webhook">Webhook (JSON)</option>
-              <option value="slack">Slack-compatible webhook</option>
-              <option value="email">Email (SMTP)</option>
-            </Select>
-          </Field>
-        </div>
-        {kind !== "email" ? (
-          <>
-            <Field label="URL" htmlFor="ch-url" error={err("url")}>
-              <Input id="ch-url" value={f.url} onChange={set("url")} placeholder="https://hooks.example.com/…" />
-            </Field>
-            {kind === "webhook" && (
-              <Field label="Signing secret (optional)" htmlFor="ch-secret" hint="Requests carry X-Dbbackup-Signature: sha256=HMAC(secret, body).">
-                <Input id="ch-secret" type="password" value={f.secret} onChange={set("secret")} />
-              </Field>
-            )}
-          </>
-        ) : (
-          <div className="grid grid-cols-2 gap-4">
-            <Field label="SMTP server" htmlFor="ch-host" error={err("host")}>
-              <Input id="ch-host" value={f.host} onChange={set("host")} />
-            </Field>
-            <Field label="Port" htmlFor="ch-port" error={err("port")}>
-              <Input id="ch-port" value={f.port} onChange={set("port")} />
-            </Field>
-            <Field label="User" htmlFor="ch-user">
-              <Input id="ch-user" value={f.user} onChange={set("user")} />
-            </Field>
-            <Field label="Password" htmlFor="ch-password">
-              <Input id="ch-password" type="password" value={f.password} onChange={set("password")} />
-            </Field>
-            <Field label="From" htmlFor="ch-from" error={err("from")}>
-              <Input id="ch-from" value={f.from} onChange={set("from")} />
-            </Field>
-            <Field label="To" htmlFor="ch-to" error={err("to")} hint="Comma-separated.">
-              <Input id="ch-to" value={f.to} onChange={set("to")} />
-            </Field>
-            <Checkbox label="TLS from the start (port 465)" checked={f.secure} onChange={set("secure")} />
-          </div>
-        )}
-        <fieldset>
-          <legend className="text-sm font-medium text-slate-700">Send on</legend>
-          <div className="mt-1 space-y-1">
-            {EVENTS.map((e) => (
-              <Checkbox key={e.key} label={e.label} checked={events.includes(e.key)} onChange={(ev) => setEvents(ev.target.checked ? [...events, e.key] : events.filter((x) => x !== e.key))} />
-            ))}
-          </div>
-          {err("events") && <p className="mt-1 text-sm text-red-600">{err("events")}</p>}
-        </fieldset>
+      <div className="grid grid-cols-2 gap-4">
+        <Field label="Name" htmlFor="ch-name" error={err("name")}>
+          <Input id="ch-name" value={f.name} onChange={set("name")} />
+        </Field>
+        <Field label="Kind" htmlFor="ch-kind">
+          <Select id="ch-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+            <option value="webhook">Webhook (JSON)</option>
+            <option value="slack">Slack-compatible webhook</option>
+            <option value="email">Email (SMTP)</option>
+          </Select>
+        </Field>
       </div>
-    </Dialog>
+      {kind !== "email" ? (
+        <>
+          <Field label="URL" htmlFor="ch-url" error={err("url")}>
+            <Input id="ch-url" value={f.url} onChange={set("url")} placeholder="https://hooks.example.com/…" />
+          </Field>
+          {kind === "webhook" && (
+            <Field label="Signing secret (optional)" htmlFor="ch-secret" hint="Requests carry X-Dbbackup-Signature: sha256=HMAC(secret, body).">
+              <Input id="ch-secret" type="password" value={f.secret} onChange={set("secret")} />
+            </Field>
+          )}
+        </>
+      ) : (
+        <div className="grid grid-cols-2 gap-4">
+          <Field label="SMTP server" htmlFor="ch-host" error={err("host")}>
+            <Input id="ch-host" value={f.host} onChange={set("host")} />
+          </Field>
+          <Field label="Port" htmlFor="ch-port" error={err("port")}>
+            <Input id="ch-port" value={f.port} onChange={set("port")} />
+          </Field>
+          <Field label="User" htmlFor="ch-user">
+            <Input id="ch-user" value={f.user} onChange={set("user")} />
+          </Field>
+          <Field label="Password" htmlFor="ch-password">
+            <Input id="ch-password" type="password" value={f.password} onChange={set("password")} />
+          </Field>
+          <Field label="From" htmlFor="ch-from" error={err("from")}>
+            <Input id="ch-from" value={f.from} onChange={set("from")} />
+          </Field>
+          <Field label="To" htmlFor="ch-to" error={err("to")} hint="Comma-separated.">
+            <Input id="ch-to" value={f.to} onChange={set("to")} />
+          </Field>
+          <Checkbox label="TLS from the start (port 465)" checked={f.secure} onChange={set("secure")} />
+        </div>
+      )}
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-700">Send on</legend>
+        <div className="mt-1 space-y-1">
+          {EVENTS.map((e) => (
+            <Checkbox key={e.key} label={e.label} checked={events.includes(e.key)} onChange={(ev) => setEvents(ev.target.checked ? [...events, e.key] : events.filter((x) => x !== e.key))} />
+          ))}
+        </div>
+        {err("events") && <p className="mt-1 text-sm text-red-600">{err("events")}</p>}
+      </fieldset>
+    </FormDialog>
   );
 }
 
@@ -132,62 +121,61 @@ export default function NotificationsPage() {
         </Alert>
       )}
       <Card>
-        <QueryState query={q}>
-          {(list) =>
-            list.length === 0 ? (
-              <EmptyState title="No channels" action={can("admin") && <Button onClick={() => setAdding(true)}>Add a channel</Button>}>
-                Add a webhook, a Slack-compatible hook or an SMTP server so failures reach someone.
-              </EmptyState>
-            ) : (
-              <Table>
-                <THead>
-                  <Th>Channel</Th>
-                  <Th>Sends to</Th>
-                  <Th>Events</Th>
-                  <Th>Last delivery</Th>
-                  <Th />
-                </THead>
-                <TBody>
-                  {list.map((c) => (
-                    <Tr key={c.id}>
-                      <Td>
-                        <span className="font-medium">{c.name}</span> <Badge>{c.kind}</Badge> {!c.enabled && <Badge tone="amber">off</Badge>}
-                      </Td>
-                      <Td className="font-mono text-xs">{c.target}</Td>
-                      <Td className="text-xs">{c.events.join(", ")}</Td>
-                      <Td className="text-xs">
-                        {c.lastError ? (
-                          <span className="text-red-700" title={c.lastError}>
-                            failed: {c.lastError.slice(0, 60)}
-                          </span>
-                        ) : (
-                          formatRelative(c.lastSentAt)
-                        )}
-                      </Td>
-                      <Td className="whitespace-nowrap text-right">
-                        {can("operator") && (
-                          <Button size="sm" variant="secondary" loading={test.isPending && test.variables?.id === c.id} onClick={() => test.mutate({ id: c.id })}>
-                            Send test
-                          </Button>
-                        )}
-                        {can("admin") && (
-                          <>
-                            <Button size="sm" variant="ghost" onClick={() => toggle.mutate({ id: c.id, enabled: !c.enabled })}>
-                              {c.enabled ? "Disable" : "Enable"}
-                            </Button>
-                            <Button size="sm" variant="ghost" onClick={() => confirm(`Delete channel ${c.name}?`) && del.mutate({ id: c.id })}>
-                              Delete
-                            </Button>
-                          </>
-                        )}
-                      </Td>
-                    </Tr>
-                  ))}
-                </TBody>
-              </Table>
-            )
+        <DataTable
+          query={q}
+          rowKey={(c) => c.id}
+          empty={
+            <EmptyState title="No channels" action={can("admin") && <Button onClick={() => setAdding(true)}>Add a channel</Button>}>
+              Add a webhook, a Slack-compatible hook or an SMTP server so failures reach someone.
+            </EmptyState>
           }
-        </QueryState>
+          columns={[
+            {
+              header: "Channel",
+              cell: (c) => (
+                <>
+                  <span className="font-medium">{c.name}</span> <Badge>{c.kind}</Badge> {!c.enabled && <Badge tone="amber">off</Badge>}
+                </>
+              ),
+            },
+            { header: "Sends to", className: "font-mono text-xs", cell: (c) => c.target },
+            { header: "Events", className: "text-xs", cell: (c) => c.events.join(", ") },
+            {
+              header: "Last delivery",
+              className: "text-xs",
+              cell: (c) =>
+                c.lastError ? (
+                  <span className="text-red-700" title={c.lastError}>
+                    failed: {c.lastError.slice(0, 60)}
+                  </span>
+                ) : (
+                  formatRelative(c.lastSentAt)
+                ),
+            },
+            {
+              className: "whitespace-nowrap text-right",
+              cell: (c) => (
+                <>
+                  {can("operator") && (
+                    <Button size="sm" variant="secondary" loading={test.isPending && test.variables?.id === c.id} onClick={() => test.mutate({ id: c.id })}>
+                      Send test
+                    </Button>
+                  )}
+                  {can("admin") && (
+                    <>
+                      <Button size="sm" variant="ghost" onClick={() => toggle.mutate({ id: c.id, enabled: !c.enabled })}>
+                        {c.enabled ? "Disable" : "Enable"}
+                      </Button>
+                      <Button size="sm" variant="ghost" onClick={() => confirm(`Delete channel ${c.name}?`) && del.mutate({ id: c.id })}>
+                        Delete
+                      </Button>
+                    </>
+                  )}
+                </>
+              ),
+            },
+          ]}
+        />
       </Card>
       <AddChannel open={adding} onClose={() => setAdding(false)} />
     </>
