@@ -3,9 +3,8 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useUser } from "@/components/shell/user-context";
 import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
 import { Checkbox, Field, Input, Select } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { formErrors } from "@/lib/errors";
 import { DatabaseMapping, OverwriteConfirm } from "./database-mapping";
 import { trpc } from "@/lib/trpc";
@@ -13,7 +12,7 @@ import { trpc } from "@/lib/trpc";
 type BackupLike = { id: string; hostId: string; host: { id: string; name: string }; databases: string[]; finishedAt: Date; format: string; engine: string };
 
 /** Physical backups (snapshot, mariabackup, clone) replace a whole datadir. */
-function PhysicalRestore({ backup, onClose }: { backup: BackupLike; onClose: () => void }) {
+function PhysicalRestoreDialog({ backup, open, onClose }: { backup: BackupLike; open: boolean; onClose: () => void }) {
   const router = useRouter();
   const { can } = useUser();
   const hosts = trpc.hosts.list.useQuery();
@@ -21,11 +20,21 @@ function PhysicalRestore({ backup, onClose }: { backup: BackupLike; onClose: () 
   const [startCommand, setStart] = useState("systemctl start mariadb");
   const [confirm, setConfirm] = useState("");
   const restore = trpc.backups.restore.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
-  const { message, fields } = formErrors(restore.error);
+  const { fields } = formErrors(restore.error);
   const target = hosts.data?.find((h) => h.id === targetHostId);
   return (
-    <div className="space-y-4">
-      {message && <Alert tone="error">{message}</Alert>}
+    <FormDialog
+      open={open}
+      onClose={onClose}
+      wide
+      title={`Restore ${backup.engine} backup of ${backup.host.name} from ${new Date(backup.finishedAt).toLocaleString()}`}
+      mutation={restore}
+      closeOnSuccess={false}
+      submitVariant="danger"
+      submitDisabled={!can("admin")}
+      submitLabel="Replace datadir and restore"
+      onSubmit={() => restore.mutateAsync({ backupId: backup.id, targetHostId, startCommand, confirm, databases: [], rename: {}, dropExisting: true, parallel: 4 })}
+    >
       <Alert tone="warning" title={`A ${backup.engine} backup restores a whole server`}>
         The target server is stopped, its datadir is moved aside (kept as <code>datadir.before-restore-…</code>), the backup is put in its place and the server is started with the command
         below. If it does not come back, the old datadir is put back. The server must run on this machine. To check a physical backup without touching a server, verify it instead.
@@ -49,26 +58,15 @@ function PhysicalRestore({ backup, onClose }: { backup: BackupLike; onClose: () 
       ) : (
         <Alert tone="error">Only an admin can replace a server's datadir.</Alert>
       )}
-      <div className="flex justify-end gap-2">
-        <Button variant="secondary" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button variant="danger" disabled={!can("admin")} loading={restore.isPending} onClick={() => restore.mutate({ backupId: backup.id, targetHostId, startCommand, confirm, databases: [], rename: {}, dropExisting: true, parallel: 4 })}>
-          Replace datadir and restore
-        </Button>
-      </div>
-    </div>
+    </FormDialog>
   );
 }
 
 /** "Restore...": target host, database name mapping, confirmation when overwriting the source. */
 export function RestoreDialog({ backup, open, onClose }: { backup: BackupLike; open: boolean; onClose: () => void }) {
   if (backup.format === "tar" || backup.format === "xbstream") {
-    return (
-      <Dialog open={open} onClose={onClose} wide title={`Restore ${backup.engine} backup of ${backup.host.name} from ${new Date(backup.finishedAt).toLocaleString()}`}>
-        <PhysicalRestore backup={backup} onClose={onClose} />
-      </Dialog>
-    );
+    // mounted only while open, so each opening starts from the defaults
+    return open ? <PhysicalRestoreDialog backup={backup} open={open} onClose={onClose} /> : null;
   }
   return <LogicalRestoreDialog backup={backup} open={open} onClose={onClose} />;
 }
@@ -89,55 +87,43 @@ function LogicalRestoreDialog({ backup, open, onClose }: { backup: BackupLike; o
     }
   }, [open, backup.databases]);
   const restore = trpc.backups.restore.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
-  const { message, fields } = formErrors(restore.error);
+  const { fields } = formErrors(restore.error);
   const target = hosts.data?.find((h) => h.id === targetHostId);
   const overOriginal = targetHostId === backup.hostId && selected.some((d) => (names[d] || d) === d);
   const rename = Object.fromEntries(selected.filter((d) => names[d] && names[d] !== d).map((d) => [d, names[d]!]));
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={onClose}
       wide
       title={`Restore backup of ${backup.host.name} from ${new Date(backup.finishedAt).toLocaleString()}`}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            variant={overOriginal ? "danger" : "primary"}
-            loading={restore.isPending}
-            disabled={selected.length === 0 || (overOriginal && !can("admin"))}
-            onClick={() => restore.mutate({ backupId: backup.id, targetHostId, databases: selected, rename, dropExisting: dropExisting || overOriginal, confirm: overOriginal ? confirm : undefined })}
-          >
-            {overOriginal ? "Overwrite and restore" : "Restore"}
-          </Button>
-        </>
-      }
+      mutation={restore}
+      closeOnSuccess={false}
+      submitVariant={overOriginal ? "danger" : "primary"}
+      submitDisabled={selected.length === 0 || (overOriginal && !can("admin"))}
+      submitLabel={overOriginal ? "Overwrite and restore" : "Restore"}
+      onSubmit={() => restore.mutateAsync({ backupId: backup.id, targetHostId, databases: selected, rename, dropExisting: dropExisting || overOriginal, confirm: overOriginal ? confirm : undefined })}
     >
-      <div className="space-y-4">
-        {message && <Alert tone="error">{message}</Alert>}
-        <Field label="Restore into host" htmlFor="rs-host" error={fields.targetHostId}>
-          <Select id="rs-host" value={targetHostId} onChange={(e) => setTarget(e.target.value)}>
-            {hosts.data?.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.name}
-                {h.id === backup.hostId ? " (the source host)" : ""}
-                {h.isVerificationHost ? " (verification host)" : ""}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <div>
-          <div className="text-sm font-medium text-slate-700">Databases and their names on {target?.name ?? "the target"}</div>
-          <DatabaseMapping databases={backup.databases} selected={selected} names={names} onSelected={setSelected} onNames={setNames} />
-          {(fields.rename || fields.databases) && <p className="mt-1 text-sm text-red-600">{fields.rename ?? fields.databases}</p>}
-        </div>
-        {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
-        {overOriginal && (
-          <OverwriteConfirm hostName={backup.host.name} databases={selected.filter((d) => (names[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />
-        )}
+      <Field label="Restore into host" htmlFor="rs-host" error={fields.targetHostId}>
+        <Select id="rs-host" value={targetHostId} onChange={(e) => setTarget(e.target.value)}>
+          {hosts.data?.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name}
+              {h.id === backup.hostId ? " (the source host)" : ""}
+              {h.isVerificationHost ? " (verification host)" : ""}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <div>
+        <div className="text-sm font-medium text-slate-700">Databases and their names on {target?.name ?? "the target"}</div>
+        <DatabaseMapping databases={backup.databases} selected={selected} names={names} onSelected={setSelected} onNames={setNames} />
+        {(fields.rename || fields.databases) && <p className="mt-1 text-sm text-red-600">{fields.rename ?? fields.databases}</p>}
       </div>
-    </Dialog>
+      {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
+      {overOriginal && (
+        <OverwriteConfirm hostName={backup.host.name} databases={selected.filter((d) => (names[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />
+      )}
+    </FormDialog>
   );
 }

@@ -7,7 +7,7 @@ import { useUser } from "@/components/shell/user-context";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, ButtonLink } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { PageHeader } from "@/components/ui/page-header";
 import { Tabs } from "@/components/ui/tabs";
 import { trpc, type RouterOutputs } from "@/lib/trpc";
@@ -88,28 +88,17 @@ export function HostHeader({ host, tab }: { host: Host; tab: "overview" | "backu
         ]}
       />
       <BackupNowDialog host={host} open={backingUp} onClose={() => setBackingUp(false)} />
-      <Dialog
+      <FormDialog
         open={confirmDelete}
         onClose={() => setConfirmDelete(false)}
         title={`Delete ${host.name}?`}
-        footer={
-          <>
-            <Button variant="secondary" onClick={() => setConfirmDelete(false)}>
-              Cancel
-            </Button>
-            <Button variant="danger" loading={del.isPending} onClick={() => del.mutate({ id: host.id })}>
-              Delete host
-            </Button>
-          </>
-        }
-      >
-        <p className="text-sm text-slate-600">The host is removed from dbbackup. Nothing on the server changes. Hosts with backups or policies cannot be deleted.</p>
-        {del.error && (
-          <Alert tone="error" className="mt-3">
-            {del.error.message}
-          </Alert>
-        )}
-      </Dialog>
+        description="The host is removed from dbbackup. Nothing on the server changes. Hosts with backups or policies cannot be deleted."
+        mutation={del}
+        closeOnSuccess={false}
+        submitVariant="danger"
+        submitLabel="Delete host"
+        onSubmit={() => del.mutateAsync({ id: host.id })}
+      />
     </>
   );
 }

@@ -2,10 +2,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useUser } from "@/components/shell/user-context";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
 import { Checkbox, Field, Input, Select } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Loading } from "@/components/ui/spinner";
 import { DatabaseMapping, OverwriteConfirm } from "@/components/backups/database-mapping";
 import { formErrors } from "@/lib/errors";
@@ -58,97 +56,85 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
     if (dbs.length && !Object.keys(rename).length) setRename(Object.fromEntries(dbs.map((d) => [d, `${d}_pitr`])));
   }, [dbs.join(",")]); // eslint-disable-line react-hooks/exhaustive-deps
   const start = trpc.pitr.start.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
-  const { message, fields } = formErrors(start.error);
+  const { fields } = formErrors(start.error);
   const overOriginal = targetHostId === host.id && chosen.some((d) => (rename[d] || d) === d);
   const renameMap = Object.fromEntries(chosen.filter((d) => rename[d] && rename[d] !== d).map((d) => [d, rename[d]!]));
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={onClose}
       wide
       title={`Restore ${host.name} to a point in time`}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            variant={overOriginal ? "danger" : "primary"}
-            disabled={!plan.data || chosen.length === 0 || (overOriginal && !can("admin"))}
-            loading={start.isPending}
-            onClick={() =>
-              start.mutate({ hostId: host.id, targetHostId, ...target, databases: chosen, rename: renameMap, dropExisting: dropExisting || overOriginal, confirm: overOriginal ? confirm : undefined })
-            }
-          >
-            Restore to this point
-          </Button>
-        </>
+      mutation={start}
+      closeOnSuccess={false}
+      submitVariant={overOriginal ? "danger" : "primary"}
+      submitDisabled={!plan.data || chosen.length === 0 || (overOriginal && !can("admin"))}
+      submitLabel="Restore to this point"
+      onSubmit={() =>
+        start.mutateAsync({ hostId: host.id, targetHostId, ...target, databases: chosen, rename: renameMap, dropExisting: dropExisting || overOriginal, confirm: overOriginal ? confirm : undefined })
       }
     >
-      <div className="space-y-4">
-        {message && <Alert tone="error">{message}</Alert>}
-        <div className="grid grid-cols-3 gap-4">
-          <Field label="Target" htmlFor="pitr-kind">
-            <Select id="pitr-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
-              <option value="time">a moment (to the second)</option>
-              <option value="gtid">a GTID (included)</option>
-              <option value="position">a binlog position</option>
-            </Select>
-          </Field>
-          <div className="col-span-2">
-            {kind === "time" && (
-              <Field label="Restore to (your local time)" htmlFor="pitr-time" error={fields.until}>
-                <Input id="pitr-time" type="datetime-local" step={1} value={time} onChange={(e) => setTime(e.target.value)} />
-              </Field>
-            )}
-            {kind === "gtid" && (
-              <Field label="GTID" htmlFor="pitr-gtid" error={fields.untilGtid} hint="MariaDB domain-server-seq, e.g. 0-1-1234; MySQL uuid:n.">
-                <Input id="pitr-gtid" className="font-mono" value={gtid} onChange={(e) => setGtid(e.target.value)} />
-              </Field>
-            )}
-            {kind === "position" && (
-              <Field label="Binlog position" htmlFor="pitr-pos" error={fields.untilPosition} hint="FILE:POS, e.g. binlog.000012:4567.">
-                <Input id="pitr-pos" className="font-mono" value={position} onChange={(e) => setPosition(e.target.value)} />
-              </Field>
-            )}
-          </div>
-        </div>
-
-        <div className="rounded-md bg-slate-50 p-3 ring-1 ring-inset ring-slate-200" data-testid="pitr-plan">
-          <div className="mb-1 text-xs font-semibold uppercase text-slate-500">Plan</div>
-          {!ready ? (
-            <p className="text-sm text-slate-500">Choose a target.</p>
-          ) : plan.isLoading ? (
-            <Loading label="Planning…" />
-          ) : plan.error ? (
-            <p className="text-sm text-red-700" data-testid="pitr-plan-error">
-              {plan.error.message}
-            </p>
-          ) : plan.data ? (
-            <div className="space-y-1 text-sm">
-              <p>{plan.data.summary}</p>
-              <p className="text-xs text-slate-600">
-                Base backup <span className="font-mono">{plan.data.backup.id}</span> ({plan.data.backup.engine}, {formatBytes(plan.data.backup.sizeBytes)}), then {plan.data.segments.length} binlog segment(s),{" "}
-                {formatBytes(plan.data.bytesToReplay)} to replay, about {formatDuration(plan.data.estimatedSeconds * 1000)} of replay.
-              </p>
-            </div>
-          ) : null}
-        </div>
-
-        <Field label="Restore into host" htmlFor="pitr-host">
-          <Select id="pitr-host" value={targetHostId} onChange={(e) => setTarget(e.target.value)}>
-            {hosts.data?.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.name}
-                {h.id === host.id ? " (this host)" : ""}
-              </option>
-            ))}
+      <div className="grid grid-cols-3 gap-4">
+        <Field label="Target" htmlFor="pitr-kind">
+          <Select id="pitr-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+            <option value="time">a moment (to the second)</option>
+            <option value="gtid">a GTID (included)</option>
+            <option value="position">a binlog position</option>
           </Select>
         </Field>
-        {dbs.length > 0 && <DatabaseMapping databases={dbs} selected={chosen} names={rename} onSelected={setSelected} onNames={setRename} />}
-        {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
-        {overOriginal && <OverwriteConfirm hostName={host.name} databases={chosen.filter((d) => (rename[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />}
+        <div className="col-span-2">
+          {kind === "time" && (
+            <Field label="Restore to (your local time)" htmlFor="pitr-time" error={fields.until}>
+              <Input id="pitr-time" type="datetime-local" step={1} value={time} onChange={(e) => setTime(e.target.value)} />
+            </Field>
+          )}
+          {kind === "gtid" && (
+            <Field label="GTID" htmlFor="pitr-gtid" error={fields.untilGtid} hint="MariaDB domain-server-seq, e.g. 0-1-1234; MySQL uuid:n.">
+              <Input id="pitr-gtid" className="font-mono" value={gtid} onChange={(e) => setGtid(e.target.value)} />
+            </Field>
+          )}
+          {kind === "position" && (
+            <Field label="Binlog position" htmlFor="pitr-pos" error={fields.untilPosition} hint="FILE:POS, e.g. binlog.000012:4567.">
+              <Input id="pitr-pos" className="font-mono" value={position} onChange={(e) => setPosition(e.target.value)} />
+            </Field>
+          )}
+        </div>
       </div>
-    </Dialog>
+
+      <div className="rounded-md bg-slate-50 p-3 ring-1 ring-inset ring-slate-200" data-testid="pitr-plan">
+        <div className="mb-1 text-xs font-semibold uppercase text-slate-500">Plan</div>
+        {!ready ? (
+          <p className="text-sm text-slate-500">Choose a target.</p>
+        ) : plan.isLoading ? (
+          <Loading label="Planning…" />
+        ) : plan.error ? (
+          <p className="text-sm text-red-700" data-testid="pitr-plan-error">
+            {plan.error.message}
+          </p>
+        ) : plan.data ? (
+          <div className="space-y-1 text-sm">
+            <p>{plan.data.summary}</p>
+            <p className="text-xs text-slate-600">
+              Base backup <span className="font-mono">{plan.data.backup.id}</span> ({plan.data.backup.engine}, {formatBytes(plan.data.backup.sizeBytes)}), then {plan.data.segments.length} binlog segment(s),{" "}
+              {formatBytes(plan.data.bytesToReplay)} to replay, about {formatDuration(plan.data.estimatedSeconds * 1000)} of replay.
+            </p>
+          </div>
+        ) : null}
+      </div>
+
+      <Field label="Restore into host" htmlFor="pitr-host">
+        <Select id="pitr-host" value={targetHostId} onChange={(e) => setTarget(e.target.value)}>
+          {hosts.data?.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name}
+              {h.id === host.id ? " (this host)" : ""}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      {dbs.length > 0 && <DatabaseMapping databases={dbs} selected={chosen} names={rename} onSelected={setSelected} onNames={setRename} />}
+      {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
+      {overOriginal && <OverwriteConfirm hostName={host.name} databases={chosen.filter((d) => (rename[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />}
+    </FormDialog>
   );
 }

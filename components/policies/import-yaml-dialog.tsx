@@ -1,10 +1,9 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
 import { Textarea } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
+import { formErrors } from "@/lib/errors";
 import { trpc } from "@/lib/trpc";
 
 const EXAMPLE = `policy:
@@ -31,42 +30,35 @@ export function ImportYamlDialog({ open, onClose }: { open: boolean; onClose: ()
       router.push(`/policies/${r.id}`);
     },
   });
+  const { fields } = formErrors(imp.error);
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={onClose}
       wide
       title="Import a policy from YAML"
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button loading={imp.isPending} onClick={() => imp.mutate({ text })}>
-            Import
-          </Button>
-        </>
-      }
+      description="The seed's configuration structure, as exported from a policy page. A policy with the same name is updated."
+      mutation={imp}
+      closeOnSuccess={false}
+      submitLabel="Import"
+      onSubmit={() => imp.mutateAsync({ text })}
+      errorTitle="The file has problems"
+      errorTestId="yaml-error"
     >
-      <div className="space-y-3">
-        <p className="text-sm text-slate-600">The seed's configuration structure, as exported from a policy page. A policy with the same name is updated.</p>
-        {imp.error && (
-          <Alert tone="error" title="The file has problems">
-            <span data-testid="yaml-error">{imp.error.message}</span>
-          </Alert>
-        )}
-        <input
-          type="file"
-          accept=".yaml,.yml,text/yaml"
-          aria-label="YAML file"
-          className="text-sm"
-          onChange={async (e) => {
-            const f = e.target.files?.[0];
-            if (f) setText(await f.text());
-          }}
-        />
-        <Textarea aria-label="YAML" rows={14} value={text} placeholder={EXAMPLE} onChange={(e) => setText(e.target.value)} />
+      <input
+        type="file"
+        accept=".yaml,.yml,text/yaml"
+        aria-label="YAML file"
+        className="text-sm"
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          if (f) setText(await f.text());
+        }}
+      />
+      <div>
+        <Textarea aria-label="YAML" rows={14} value={text} placeholder={EXAMPLE} onChange={(e) => setText(e.target.value)} invalid={!!fields.text} />
+        {fields.text && <p className="mt-1 text-sm text-red-600">{fields.text}</p>}
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }
