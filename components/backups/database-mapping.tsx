@@ -3,6 +3,16 @@ import { useUser } from "@/components/shell/user-context";
 import { Alert } from "@/components/ui/alert";
 import { Checkbox, Input } from "@/components/ui/field";
 
+/**
+ * What a database mapping means for a restore: the chosen databases that keep their own name (on
+ * the source host they overwrite its own databases) and the rename map of the others.
+ */
+export function mappingPlan(chosen: string[], names: Record<string, string>) {
+  const keepingName = chosen.filter((d) => (names[d] || d) === d);
+  const rename = Object.fromEntries(chosen.filter((d) => names[d] && names[d] !== d).map((d) => [d, names[d]!]));
+  return { keepingName, rename };
+}
+
 /** Which databases to restore and the name each gets on the target. */
 export function DatabaseMapping({
   databases,

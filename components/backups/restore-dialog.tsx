@@ -6,7 +6,7 @@ import { Alert } from "@/components/ui/alert";
 import { Checkbox, Field, Input, Select } from "@/components/ui/field";
 import { FormDialog } from "@/components/ui/form-dialog";
 import { formErrors } from "@/lib/errors";
-import { DatabaseMapping, OverwriteConfirm } from "./database-mapping";
+import { DatabaseMapping, mappingPlan, OverwriteConfirm } from "./database-mapping";
 import { trpc } from "@/lib/trpc";
 
 type BackupLike = { id: string; hostId: string; host: { id: string; name: string }; databases: string[]; finishedAt: Date; format: string; engine: string };
@@ -89,8 +89,8 @@ function LogicalRestoreDialog({ backup, open, onClose }: { backup: BackupLike; o
   const restore = trpc.backups.restore.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
   const { fields } = formErrors(restore.error);
   const target = hosts.data?.find((h) => h.id === targetHostId);
-  const overOriginal = targetHostId === backup.hostId && selected.some((d) => (names[d] || d) === d);
-  const rename = Object.fromEntries(selected.filter((d) => names[d] && names[d] !== d).map((d) => [d, names[d]!]));
+  const { keepingName, rename } = mappingPlan(selected, names);
+  const overOriginal = targetHostId === backup.hostId && keepingName.length > 0;
   return (
     <FormDialog
       open={open}
@@ -122,7 +122,7 @@ function LogicalRestoreDialog({ backup, open, onClose }: { backup: BackupLike; o
       </div>
       {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
       {overOriginal && (
-        <OverwriteConfirm hostName={backup.host.name} databases={selected.filter((d) => (names[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />
+        <OverwriteConfirm hostName={backup.host.name} databases={keepingName} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />
       )}
     </FormDialog>
   );

@@ -5,7 +5,7 @@ import { useUser } from "@/components/shell/user-context";
 import { Checkbox, Field, Input, Select } from "@/components/ui/field";
 import { FormDialog } from "@/components/ui/form-dialog";
 import { Loading } from "@/components/ui/spinner";
-import { DatabaseMapping, OverwriteConfirm } from "@/components/backups/database-mapping";
+import { DatabaseMapping, mappingPlan, OverwriteConfirm } from "@/components/backups/database-mapping";
 import { formErrors } from "@/lib/errors";
 import { trpc, type RouterOutputs } from "@/lib/trpc";
 import { formatBytes, formatDuration } from "@/server/util/format";
@@ -57,8 +57,8 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
   }, [dbs.join(",")]); // eslint-disable-line react-hooks/exhaustive-deps
   const start = trpc.pitr.start.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
   const { fields } = formErrors(start.error);
-  const overOriginal = targetHostId === host.id && chosen.some((d) => (rename[d] || d) === d);
-  const renameMap = Object.fromEntries(chosen.filter((d) => rename[d] && rename[d] !== d).map((d) => [d, rename[d]!]));
+  const { keepingName, rename: renameMap } = mappingPlan(chosen, rename);
+  const overOriginal = targetHostId === host.id && keepingName.length > 0;
   return (
     <FormDialog
       open={open}
@@ -134,7 +134,7 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
       </Field>
       {dbs.length > 0 && <DatabaseMapping databases={dbs} selected={chosen} names={rename} onSelected={setSelected} onNames={setRename} />}
       {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
-      {overOriginal && <OverwriteConfirm hostName={host.name} databases={chosen.filter((d) => (rename[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />}
+      {overOriginal && <OverwriteConfirm hostName={host.name} databases={keepingName} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />}
     </FormDialog>
   );
 }
