@@ -21,6 +21,9 @@ export function explainFsError(e: unknown, where: string): DomainError {
       return new DomainError("PRECONDITION", `${where} is on a read-only filesystem.`, { cause: e });
     case "ENOTDIR":
       return new DomainError("PRECONDITION", `A path component of ${where} is a file, not a directory.`, { cause: e });
+    case "EEXIST":
+      // mkdir -p of a path that already exists as a file (or a symlink to one).
+      return new DomainError("PRECONDITION", `${where} exists and is a file, not a directory. Choose a directory, or move the file away.`, { cause: e });
     case "ENOENT":
       return new DomainError("NOT_FOUND", `${where} does not exist.`, { cause: e });
     default:

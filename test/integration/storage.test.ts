@@ -55,6 +55,9 @@ describe("storage targets", () => {
     const r = await callerAs(admin).storage.testDraft({ target: { kind: "local", name: "bad", path: path.join(file, "sub") } });
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/^prepare failed at .*a-file\/sub: .*(not a directory|is a file)/i);
+    const itself = await callerAs(admin).storage.testDraft({ target: { kind: "local", name: "bad", path: file } });
+    expect(itself.ok).toBe(false);
+    expect(itself.message).toMatch(/^prepare failed at .*a-file: .*is a file, not a directory/i);
   });
 
   it("S3: the probe round-trips through a real S3-protocol server, leaving nothing behind", async () => {
