@@ -18,6 +18,7 @@ import { restoreRunKind } from "./restore/restore-run";
 import { pruneRunKind } from "./retention/prune";
 import { registerRunKind } from "./runner/run-kinds";
 import { verifyRunKind } from "./verify/verify-run";
+import { incidentIndexRunKind } from "./incidents/index-runs";
 
 let done = false;
 
@@ -52,4 +53,5 @@ export function registerBuiltins() {
   registerRunKind(archiveRunKind);
   registerRunKind(pitrRunKind);
   registerRunKind(verifyRunKind);
+  registerRunKind(incidentIndexRunKind);
 }

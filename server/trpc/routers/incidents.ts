@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { startIncidentIndex } from "../../incidents/index-runs";
+import { incidentRestorePlan, listIncidents, listIncidentsInput, restorePlanInput } from "../../incidents/list-incidents";
+import { protectedProcedure, router } from "../init";
+
+export const incidentsRouter = router({
+  /** The host's indexed incidents, filtered by schema, table, kind and time. */
+  list: protectedProcedure.input(listIncidentsInput).query(({ input }) => listIncidents(input)),
+  /** The restore that undoes an incident ("before" or "skip"), planned; pitr.start runs it. */
+  restorePlan: protectedProcedure.input(restorePlanInput).query(({ input }) => incidentRestorePlan(input)),
+  /** Queues a run that reads every archived segment not indexed yet. */
+  reindex: protectedProcedure.input(z.object({ hostId: z.string().min(1) })).mutation(({ ctx, input }) => startIncidentIndex({ hostId: input.hostId, actor: ctx.user })),
+});
