@@ -19,6 +19,7 @@ import { pruneRunKind } from "./retention/prune";
 import { registerRunKind } from "./runner/run-kinds";
 import { verifyRunKind } from "./verify/verify-run";
 import { incidentIndexRunKind } from "./incidents/index-runs";
+import { dmlUndoRunKind } from "./incidents/dml-undo";
 
 let done = false;
 
@@ -54,4 +55,5 @@ export function registerBuiltins() {
   registerRunKind(pitrRunKind);
   registerRunKind(verifyRunKind);
   registerRunKind(incidentIndexRunKind);
+  registerRunKind(dmlUndoRunKind);
 }

@@ -49,6 +49,7 @@ export const PERMISSIONS: Record<string, Role | "public"> = {
   "incidents.list": "viewer",
   "incidents.restorePlan": "viewer",
   "incidents.reindex": "operator",
+  "incidents.undo": "operator",
   "archiving.start": "operator",
   "archiving.stop": "operator",
   "verifications.list": "viewer",

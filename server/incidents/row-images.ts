@@ -187,37 +187,54 @@ function walkImage(buf: Buffer, at: number, shape: TableShape, present: Buffer, 
   return p;
 }
 
-const UPDATE_TYPES: ReadonlySet<number> = new Set([EventType.UPDATE_ROWS_V1, EventType.UPDATE_ROWS_V2, EventType.PARTIAL_UPDATE_ROWS]);
+export const UPDATE_TYPES: ReadonlySet<number> = new Set([EventType.UPDATE_ROWS_V1, EventType.UPDATE_ROWS_V2, EventType.PARTIAL_UPDATE_ROWS]);
 
-/**
- * Number of rows in an uncompressed rows event (an update counts its before/after pair once).
- * Throws RangeError when the images do not fit the table map (a damaged event or an unknown type).
- */
-export function countRows(raw: Buffer, bodyEnd: number, headerLength: number, postHeaderLen: number, type: number, shape: TableShape): number {
+/** Where the parts of an uncompressed rows event are: its bitmaps and each row's image(s). */
+export type RowsLayout = {
+  columns: number;
+  /** offset of the columns-present bitmap(s) */
+  bitmapsAt: number;
+  bitmapLen: number;
+  /** every column is in the (before) image: binlog_row_image=FULL */
+  fullImage: boolean;
+  /** per row: start, end of the before (or only) image, end of the after image (updates) */
+  rows: { start: number; mid: number; end: number }[];
+};
+
+export function rowsLayout(raw: Buffer, bodyEnd: number, headerLength: number, postHeaderLen: number, type: number, shape: TableShape): RowsLayout {
   const r = new ByteReader(raw, headerLength, bodyEnd);
   r.skip(postHeaderLen === 6 ? 4 : 6);
   r.skip(2);
-  if (type >= EventType.WRITE_ROWS_V2 && type <= EventType.DELETE_ROWS_V2 && postHeaderLen >= 10) {
-    const extra = r.u16();
-    r.skip(Math.max(0, extra - 2));
-  } else if (type === EventType.PARTIAL_UPDATE_ROWS && postHeaderLen >= 10) {
+  if (((type >= EventType.WRITE_ROWS_V2 && type <= EventType.DELETE_ROWS_V2) || type === EventType.PARTIAL_UPDATE_ROWS) && postHeaderLen >= 10) {
     const extra = r.u16();
     r.skip(Math.max(0, extra - 2));
   }
   const n = r.lenenc();
+  if (n !== shape.types.length) throw new RangeError(`rows event has ${n} columns, its table map ${shape.types.length}`);
   const bmLen = (n + 7) >> 3;
+  const bitmapsAt = r.pos;
   const before = r.bytes(bmLen);
   const update = UPDATE_TYPES.has(type);
   const after = update ? r.bytes(bmLen) : before;
   const cb = popcount(before, n);
   const ca = popcount(after, n);
   let p = r.pos;
-  let rows = 0;
+  const rows: RowsLayout["rows"] = [];
   while (p < bodyEnd) {
+    const start = p;
     p = walkImage(raw, p, shape, before, n, cb);
+    const mid = p;
     if (update) p = walkImage(raw, p, shape, after, n, ca);
-    rows++;
+    rows.push({ start, mid, end: p });
   }
   if (p !== bodyEnd) throw new RangeError(`row images end at ${p}, past the event body (${bodyEnd})`);
-  return rows;
+  return { columns: n, bitmapsAt, bitmapLen: bmLen, fullImage: cb === n && ca === n, rows };
+}
+
+/**
+ * Number of rows in an uncompressed rows event (an update counts its before/after pair once).
+ * Throws RangeError when the images do not fit the table map (a damaged event or an unknown type).
+ */
+export function countRows(raw: Buffer, bodyEnd: number, headerLength: number, postHeaderLen: number, type: number, shape: TableShape): number {
+  return rowsLayout(raw, bodyEnd, headerLength, postHeaderLen, type, shape).rows.length;
 }
