@@ -20,6 +20,7 @@ import { registerRunKind } from "./runner/run-kinds";
 import { verifyRunKind } from "./verify/verify-run";
 import { incidentIndexRunKind } from "./incidents/index-runs";
 import { dmlUndoRunKind } from "./incidents/dml-undo";
+import { tableRestoreRunKind } from "./incidents/table-restore";
 
 let done = false;
 
@@ -56,4 +57,5 @@ export function registerBuiltins() {
   registerRunKind(verifyRunKind);
   registerRunKind(incidentIndexRunKind);
   registerRunKind(dmlUndoRunKind);
+  registerRunKind(tableRestoreRunKind);
 }

@@ -50,6 +50,8 @@ export const PERMISSIONS: Record<string, Role | "public"> = {
   "incidents.restorePlan": "viewer",
   "incidents.reindex": "operator",
   "incidents.undo": "operator",
+  "incidents.tableRestore": "operator",
+  "incidents.repairSql": "operator",
   "archiving.start": "operator",
   "archiving.stop": "operator",
   "verifications.list": "viewer",

@@ -136,6 +136,12 @@ describe("the incident index", () => {
     const j = JSON.parse(res.stdout) as { incidents: { kind: string; gtid: string; tables: string[]; rows: number }[]; scannedBytes: number };
     expect(j.incidents.map((i) => [i.kind, i.gtid, i.tables, i.rows])).toEqual([["mass_delete", known.delete.gtid, ["shop.orders"], 50_000]]);
     expect(j.scannedBytes).toBeGreaterThan(1_000_000);
+    // a transaction larger than the threshold is one too (the 50,000-row DELETE is megabytes of row images)
+    const big = await runCli(["binlog-events", "--binlogs", archiveDir, "--kind", "large_transaction", "--transaction-bytes", "500000", "--since", known.drop.at.toISOString(), "--json"]);
+    expect(big.code, big.stderr).toBe(0);
+    const bigs = (JSON.parse(big.stdout) as { incidents: { gtid: string; rows: number; bytes: number }[] }).incidents;
+    expect(bigs.map((i) => i.gtid)).toContain(known.delete.gtid);
+    expect(bigs.find((i) => i.gtid === known.delete.gtid)!.bytes).toBeGreaterThan(500_000);
 
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "dbbackup-incident-binlogs-"));
     try {
@@ -191,5 +197,37 @@ describe("undoing an incident", () => {
   it("refuses to skip a transaction the base backup already holds", async () => {
     const op = callerAs(await makeUser("operator"));
     await expect(op.pitr.start({ hostId: bed.hosts.src!, targetHostId: bed.hosts.dst!, untilPosition: endPosition, skipGtid: "0-1-1", databases: ["shop"], dropExisting: true })).rejects.toThrow(/already in backup/);
+  });
+});
+
+describe("table-level recovery", () => {
+  it("restores one table to just before the UPDATE next to the live one, compares them, and its repair SQL makes the live table equal", async () => {
+    const op = callerAs(await makeUser("operator"));
+    const upd = await db().binlogIncident.findFirstOrThrow({ where: { hostId: bed.hosts.src!, kind: "mass_update" } });
+    const run = await op.incidents.tableRestore({ hostId: bed.hosts.src!, tables: ["shop.customers"], untilPosition: `${upd.fileName}:${upd.startPos}` });
+    const done = await waitForRun(run.id, 180_000);
+    expect(done.state, `${done.error}\n${await runLog(done.id)}`).toBe("succeeded");
+    // the restored copy is the table as it was at that instant; the scratch database is gone
+    const now = await fingerprint(src, "shop");
+    expect(now.customers_restored).toBe(known.update.before.customers);
+    const dbs = (await src.sql<{ n: string }>("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%'")).map((r) => r.n);
+    expect(dbs).toEqual(["shop"]);
+    // every customer's tier differs (the UPDATE without WHERE); none is missing on either side
+    const cmp = JSON.parse(done.result!) as { tables: { table: string; onlyLive: number; onlyRestored: number; changed: number; same: number }[] };
+    expect(cmp.tables).toEqual([{ table: "shop.customers", restoredAs: "shop.customers_restored", onlyLive: 0, onlyRestored: 0, changed: 12_000, same: 0 }]);
+
+    let sql = Buffer.alloc(0);
+    for (let offset = 0; ; ) {
+      const c = await op.incidents.repairSql({ runId: run.id, offset });
+      sql = Buffer.concat([sql, Buffer.from(c.base64, "base64")]);
+      offset += Buffer.from(c.base64, "base64").length;
+      if (c.done) break;
+    }
+    expect(sql.toString()).toMatch(/^-- Repair SQL/);
+    expect(sql.toString().match(/^UPDATE /gm)).toHaveLength(12_000);
+    await src.sql(sql.toString());
+    const repaired = await fingerprint(src, "shop");
+    expect(repaired.customers).toBe(repaired.customers_restored);
+    await expect(callerAs(await makeUser("viewer")).incidents.repairSql({ runId: run.id, offset: 0 })).rejects.toThrow(/operator/);
   });
 });
