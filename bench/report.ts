@@ -225,6 +225,17 @@ export function renderMarkdown(r: Report): string {
   }
   out.push("");
 
+  const inc = r.lines.filter((l) => l.group === "incidents");
+  if (inc.length) {
+    out.push("## Incident index of that archive", "", ...header(["tool", "time s", "binlog MB/s", "peak RSS MB", "notes"]));
+    for (const l of inc) {
+      const s = status(l);
+      if (s) out.push(row([l.name, "—", "—", "—", s]));
+      else out.push(row([l.name, f1(l.seconds), f1(l.extra?.binlogMbPerSec as number), l.peakRssMb, l.note ?? ""]));
+    }
+    out.push("");
+  }
+
   if (r.notes.length) {
     out.push("## Notes", "");
     for (const n of r.notes) out.push(`- ${n}`);

@@ -16,6 +16,7 @@ import { LoadSampler, machineFacts } from "./machine";
 import { physicalStep } from "./physical-step";
 import { DBBACKUP, ROOT, start } from "./proc";
 import { replayStep } from "./replay-step";
+import { incidentStep } from "./incident-step";
 import { computeGoals, renderMarkdown } from "./report";
 import { restoreStep } from "./restore-step";
 import type { Report } from "./results";
@@ -97,6 +98,8 @@ async function bench(args: BenchArgs): Promise<Report> {
   } else ctx.lag.skipped = "--skip binlog";
   throwIfAborted();
   if (replay) await replayStep(ctx);
+  throwIfAborted();
+  if (!skip.has("incidents") && !skip.has("binlog")) await incidentStep(ctx);
   for (const g of skip) ctx.notes.push(`Group "${g}" was left out (--skip).`);
   if (args.without.size) ctx.notes.push(`Treated as not installed (--without): ${[...args.without].join(", ")}.`);
 

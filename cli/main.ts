@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerBuiltins } from "../server/composition-root";
 import { errorMessage } from "../server/errors";
 import { registerBackupCommands } from "./commands/backup";
+import { registerBinlogEventsCommand } from "./commands/binlog-events";
 import { registerBinlogCommands } from "./commands/binlog-stream";
 import { registerEngineCommands } from "./commands/engine";
 import { registerRestoreCommand } from "./commands/restore";
@@ -40,6 +41,7 @@ registerBackupCommands(program);
 registerRestoreCommand(program);
 registerVerifyCommand(program);
 registerBinlogCommands(program);
+registerBinlogEventsCommand(program);
 registerStatusCommand(program);
 
 program

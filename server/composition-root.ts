@@ -18,6 +18,9 @@ import { restoreRunKind } from "./restore/restore-run";
 import { pruneRunKind } from "./retention/prune";
 import { registerRunKind } from "./runner/run-kinds";
 import { verifyRunKind } from "./verify/verify-run";
+import { incidentIndexRunKind } from "./incidents/index-runs";
+import { dmlUndoRunKind } from "./incidents/dml-undo";
+import { tableRestoreRunKind } from "./incidents/table-restore";
 
 let done = false;
 
@@ -52,4 +55,7 @@ export function registerBuiltins() {
   registerRunKind(archiveRunKind);
   registerRunKind(pitrRunKind);
   registerRunKind(verifyRunKind);
+  registerRunKind(incidentIndexRunKind);
+  registerRunKind(dmlUndoRunKind);
+  registerRunKind(tableRestoreRunKind);
 }

@@ -21,7 +21,7 @@ const SPANS = [
  * coverage (bars) on one time axis, gaps drawn as gaps with their cause, recoverable windows
  * shaded. Hovering shows what a restore to that moment would use; clicking picks it.
  */
-export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Date) => void }) {
+export function PitrTimeline({ data, onPick, overlay }: { data: Timeline; onPick?: (t: Date) => void; overlay?: (x: (t: number | Date | string) => number, view: { t0: number; t1: number; bandY: number; bandH: number }) => React.ReactNode }) {
   const now = new Date(data.now);
   // the data's own extent: backups, archived events, and "now" while the archiver is streaming
   const dataTimes = [
@@ -174,6 +174,8 @@ export function PitrTimeline({ data, onPick }: { data: Timeline; onPick?: (t: Da
               </text>
             </>
           )}
+          {/* markers drawn by the page (incidents) */}
+          {overlay?.(x, { t0, t1, bandY: BAND_Y, bandH: BAND_H })}
           {hover && (
             <line x1={hover.px} x2={hover.px} y1={24} y2={112} className={plan?.ok ? "stroke-brand-600" : "stroke-red-500"} strokeWidth={1.5} />
           )}

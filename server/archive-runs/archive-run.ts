@@ -11,6 +11,7 @@ import { withServer } from "../mysql/connect";
 import type { RunKind } from "../runner/run-kinds";
 import { openTargetStore } from "../storage/open-store";
 import { coveringStart, neededBackupOf } from "./archive-start";
+import { indexShippedSegment } from "../incidents/index-runs";
 
 export type ArchiveParams = { targetId: string; start?: ArchiveStart; fresh?: boolean };
 
@@ -44,7 +45,7 @@ async function recordSegment(hostId: string, targetId: string, m: SegmentMeta) {
     eventCount: m.eventCount,
     targetId,
   };
-  await db().binlogSegment.upsert({
+  return db().binlogSegment.upsert({
     where: { hostId_fileName_startPos: { hostId, fileName: m.file, startPos: BigInt(m.startPosition) } },
     update: data,
     create: { hostId, fileName: m.file, startPos: BigInt(m.startPosition), ...data },
@@ -104,8 +105,9 @@ export const archiveRunKind: RunKind<ArchiveParams> = {
         rotateSize: host.archiveRotateSize ?? undefined,
         start,
         onSegment: async (m) => {
-          await recordSegment(host.id, target.id, m);
+          const row = await recordSegment(host.id, target.id, m);
           ctx.log("info", `Shipped ${m.file} ${m.startPosition}-${m.endPosition} (${m.size} bytes, ${m.endedBy}).`);
+          await indexShippedSegment(ctx, host.id, store, { id: row.id, meta: m });
         },
         onCheckpoint: async (c) => {
           await setState({ file: c.file, position: BigInt(c.position), gtid: c.gtid, lastEventAt: c.lastEventAt });

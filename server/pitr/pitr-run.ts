@@ -109,6 +109,7 @@ export const pitrRunKind: RunKind<PitrParams> = {
       sources,
       from: plan.from,
       until: target,
+      skipGtids: p.skipGtid ? [p.skipGtid] : undefined,
       // a physical restore brings the whole server back: every database is replayed
       databases: p.physical ? undefined : chosen,
       followCreatedDatabases: followCreated,

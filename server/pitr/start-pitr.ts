@@ -3,11 +3,20 @@ import { recordAudit, type Actor } from "../audit/record";
 import { dbName, renameMap } from "../backups/schemas";
 import type { Role } from "../auth/roles";
 import { db, parseJson } from "../db/client";
-import { invalid, notFound } from "../errors";
+import { DomainError, invalid, notFound } from "../errors";
 import { decideRestoreTarget } from "../restore/target-rule";
 import { enqueueRun } from "../runner/enqueue-run";
 import { planHostPitr } from "./catalog-segments";
-import { describeTarget, parseTarget } from "./plan";
+import { isMariaGtid, isMysqlGtid, stateIncludes } from "./gtid";
+import { describeTarget, parseTarget, type PlanBackup } from "./plan";
+
+/** A transaction to skip must be one the replay will read: after the base backup. */
+export function checkSkip(gtid: string, backup: PlanBackup) {
+  if (!isMariaGtid(gtid) && !isMysqlGtid(gtid)) throw invalid("skipGtid", `${gtid} is not a GTID: use domain-server-seq (MariaDB, e.g. 0-1-1234) or uuid:n (MySQL).`);
+  if (backup.gtid && stateIncludes(backup.gtid, gtid)) {
+    throw new DomainError("PRECONDITION", `GTID ${gtid} is already in backup ${backup.id} (the base chosen for this target, GTID state ${backup.gtid}): it cannot be skipped by replaying after that backup. Nothing was started.`, { field: "skipGtid" });
+  }
+}
 
 export const startPitrInput = z.object({
   /** the host whose backups and archived binlogs are used */
@@ -17,6 +26,8 @@ export const startPitrInput = z.object({
   until: z.string().trim().optional(),
   untilGtid: z.string().trim().optional(),
   untilPosition: z.string().trim().optional(),
+  /** replay past this transaction without applying it (undo one incident); the target is then after it */
+  skipGtid: z.string().trim().optional(),
   rename: renameMap,
   /** restore (and replay) only these databases; empty = every database of the base backup */
   databases: z.array(dbName).default([]),
@@ -46,6 +57,7 @@ export async function startPitr(opts: { input: z.input<typeof startPitrInput>; a
   if (!target) throw invalid("targetHostId", "That host does not exist.");
   const pitrTarget = parseTarget(v);
   const plan = await planHostPitr(source.id, pitrTarget);
+  if (v.skipGtid) checkSkip(v.skipGtid, plan.backup);
   const backup = await db().backup.findUnique({ where: { id: plan.backup.id } });
   if (!backup) throw notFound("Backup", plan.backup.id);
   const { physical, overOriginal, databases: chosen } = decideRestoreTarget({
@@ -72,6 +84,7 @@ export async function startPitr(opts: { input: z.input<typeof startPitrInput>; a
     backup: backup.id,
     databases: chosen,
     rename: v.rename,
+    ...(v.skipGtid ? { skipGtid: v.skipGtid } : {}),
   });
   return run;
 }

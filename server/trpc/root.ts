@@ -6,6 +6,7 @@ import { keysRouter } from "./routers/keys";
 import { notificationsRouter } from "./routers/notifications";
 import { overviewRouter } from "./routers/overview";
 import { pitrRouter } from "./routers/pitr";
+import { incidentsRouter } from "./routers/incidents";
 import { policiesRouter } from "./routers/policies";
 import { runsRouter } from "./routers/runs";
 import { hostsRouter } from "./routers/hosts";
@@ -29,6 +30,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   overview: overviewRouter,
   pitr: pitrRouter,
+  incidents: incidentsRouter,
   archiving: archivingRouter,
   verifications: verificationsRouter,
 });

@@ -97,6 +97,10 @@ class Replayer {
   private incompleteTail: ReplayResult["incompleteTail"] = null;
   private lastProgress = 0;
   private readonly phase: string;
+  /** the transaction being passed over (skipGtids): its events are read, not applied */
+  private skipping: { gtid: string; begun: boolean } | null = null;
+  private readonly skipGtids: Set<string>;
+  private skippedAsAsked: string[] = [];
 
   constructor(
     private readonly ctx: WorkContext,
@@ -110,6 +114,7 @@ class Replayer {
     this.streamThreshold = Math.max(this.batchBytes, opts.streamThreshold ?? 64 * MiB);
     this.gtidState = opts.fromGtid ?? null;
     this.phase = opts.phase ?? "replaying binlogs";
+    this.skipGtids = new Set(opts.skipGtids ?? []);
     const session = new SessionContext(conn.initial, conn.canSetThreadId, (id) => conn.charsetOf(id));
     this.env = {
       file: opts.from.file,
@@ -165,6 +170,10 @@ class Replayer {
       throw await this.failed(e);
     }
     this.stop.checkEnd(this.readUpTo, this.lastEventTs, (m) => this.ctx.log("info", m));
+    const notSeen = [...this.skipGtids].filter((g) => !this.skippedAsAsked.includes(g));
+    if (notSeen.length) {
+      throw new DomainError("PRECONDITION", `The transaction to skip (GTID ${notSeen.join(", ")}) was not among the replayed binlogs (from ${formatPos(from)} to ${this.readUpTo ? formatPos(this.readUpTo) : "their start"}): it is older than the base backup or after the target, so the restore is not what was asked. Drop the databases it restored and choose a base backup older than that transaction.`);
+    }
     if (this.skippedStatements > SKIP_LOG_LIMIT) this.ctx.log("info", `Skipped ${this.skippedStatements} statements of databases not being restored in all (the first ${SKIP_LOG_LIMIT} are listed above).`);
     const ms = performance.now() - t0;
     const last = this.lastIncluded;
@@ -195,6 +204,7 @@ class Replayer {
     const type = ev.header.type;
     if (type === EventType.FORMAT_DESCRIPTION) return this.onFde(ev);
     if (IGNORED.has(type)) return;
+    if (this.skipping && this.passOver(ev)) return;
     if (type === EventType.MARIADB_GTID) {
       const d = ev.details;
       if (d?.kind !== "mariadb_gtid") throw this.unreadable(ev);
@@ -226,6 +236,26 @@ class Replayer {
     if (type === EventType.TRANSACTION_PAYLOAD) throw this.unsupported(ev, "a compressed transaction (binlog_transaction_compression)", "turn binlog_transaction_compression off on the source for point-in-time recovery");
     if (ev.header.flags & LOG_EVENT_IGNORABLE) return;
     throw this.unsupported(ev, `event type ${ev.typeName}`, "this server writes events replay does not know");
+  }
+
+  /** While skipping a transaction: whether this event belongs to it (and is dropped). */
+  private passOver(ev: BinlogEvent): boolean {
+    const s = this.skipping!;
+    const type = ev.header.type;
+    if (type === EventType.MARIADB_GTID || type === EventType.MYSQL_GTID || type === EventType.MYSQL_ANONYMOUS_GTID) {
+      this.skipping = null; // the next transaction: the skipped one ended without a commit event (a standalone statement)
+      return false;
+    }
+    if (type === EventType.XID) {
+      this.skipping = null;
+      return true;
+    }
+    if (type === EventType.QUERY && ev.details?.kind === "query") {
+      const text = ev.details.sql.trim();
+      if (/^BEGIN$/i.test(text)) s.begun = true;
+      else if (!s.begun || /^(COMMIT|ROLLBACK)$/i.test(text)) this.skipping = null;
+    }
+    return true;
   }
 
   private onFde(ev: BinlogEvent) {
@@ -290,6 +320,12 @@ class Replayer {
       return;
     }
     if (this.ctx.signal.aborted) throw new Cancelled();
+    if (opts.gtid && this.skipGtids.has(opts.gtid)) {
+      this.skipping = { gtid: opts.gtid, begun: opts.begun };
+      this.skippedAsAsked.push(opts.gtid);
+      this.ctx.log("info", `Skipped the transaction at ${formatPos({ file: this.env.file, position: ev.position })} (GTID ${opts.gtid}), as asked; replay goes on after it.`);
+      return;
+    }
     this.cur = new PendingTransaction(this.env, ++this.seq, ev, opts);
     return;
   }

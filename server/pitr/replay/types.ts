@@ -27,6 +27,8 @@ export type ReplayOptions = {
   from: BinlogPos;
   /** where to stop (omitted: every complete transaction of the sources) */
   until?: PitrTarget;
+  /** transactions (by GTID) not applied, replay going on past them: undoing one incident */
+  skipGtids?: string[];
   /** source databases to apply; statements and rows of other databases are skipped (default: all) */
   databases?: string[];
   /** with `databases`: databases created by the binlogs (CREATE DATABASE after the base backup) are restored too */

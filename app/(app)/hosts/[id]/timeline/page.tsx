@@ -3,6 +3,7 @@ import { useRouter } from "next/navigation";
 import { use, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { HostHeader } from "@/components/hosts/host-header";
+import { useIncidentTimeline } from "@/components/incidents/use-incidents";
 import { ArchiverCard } from "@/components/pitr/archiver-card";
 import { PitrRestoreDialog } from "@/components/pitr/pitr-restore-dialog";
 import { PitrTimeline } from "@/components/pitr/pitr-timeline";
@@ -22,6 +23,7 @@ export default function HostTimelinePage({ params }: { params: Promise<{ id: str
   const router = useRouter();
   const drill = trpc.verifications.drill.useMutation({ onSuccess: (r) => router.push(`/runs/${r.id}`) });
   const [open, setOpen] = useState(false);
+  const incidents = useIncidentTimeline(id);
   return (
     <QueryState query={host}>
       {(h) => (
@@ -56,6 +58,7 @@ export default function HostTimelinePage({ params }: { params: Promise<{ id: str
                   <CardBody>
                     <PitrTimeline
                       data={data}
+                      overlay={incidents.overlay}
                       onPick={
                         can("operator")
                           ? (t) => {
@@ -67,6 +70,7 @@ export default function HostTimelinePage({ params }: { params: Promise<{ id: str
                     />
                   </CardBody>
                 </Card>
+                {incidents.section(h)}
                 <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
                   <ArchiverCard hostId={id} archiver={data.archiver} />
                   <Card className="lg:col-span-2">
