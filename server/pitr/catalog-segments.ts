@@ -66,6 +66,7 @@ export async function planBackups(hostId: string): Promise<PlanBackup[]> {
     engine: b.engine,
     sizeBytes: Number(b.sizeBytes),
     verifyState: b.verifyState,
+    ...(b.toLsn ? { chain: { kind: b.backupKind, parentId: b.parentBackupId, fromLsn: b.fromLsn, toLsn: b.toLsn } } : {}),
   }));
 }
 
