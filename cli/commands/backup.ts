@@ -8,11 +8,12 @@ import { engineOptionsFromConfig, parseSize } from "../../server/config-file";
 import { dumpToSqlFile } from "../../server/engines/logical";
 import { describeAddress, type ServerAddress } from "../../server/mysql/connection-options";
 import { backupToSet, chooseEngine, engineLayout } from "../../server/backup-pipeline/backup-to-set";
+import { baseFromSet } from "../../server/backup-pipeline/chain-base";
 import { gatherInfo } from "../../server/backup-pipeline/gather-info";
 import { backupLogicalToTar } from "../../server/backup-pipeline/logical-tar";
 import { listEngines } from "../../server/engines/registry";
 import type { ServerFacts } from "../../server/mysql/server-facts";
-import { sidecarManifestKey } from "../../server/backup-pipeline/sidecar-store";
+import { SidecarStore, sidecarManifestKey } from "../../server/backup-pipeline/sidecar-store";
 import type { ObjectStore } from "../../server/storage/object-store";
 import { LocalStore } from "../../server/storage/local-store";
 import { formatBytes, formatDuration } from "../../server/util/format";
@@ -20,7 +21,7 @@ import { newId } from "../../server/util/ids";
 import { collectList, configOf, given, out, parseIntFlag, pick, printJson, withCommonFlags } from "../common";
 import { addressFromCommand, withConnectionFlags } from "../connection";
 import { readKeyFile } from "../encryption-key";
-import { checkLocalOutputCreatable, classifyOutput, isS3, openLocation, s3FromCommand, withS3Flags, type OutputKind, type S3Flags } from "../locations";
+import { checkLocalOutputCreatable, classifyOutput, isS3, locateBackup, openLocation, s3FromCommand, withS3Flags, type OutputKind, type S3Flags } from "../locations";
 import { Interrupted } from "../interrupted";
 import { UsageError, usage } from "../usage";
 import { terminalContext } from "../work-context";
@@ -41,6 +42,8 @@ type Plan = {
   includeUsers: boolean;
   key: Buffer | null;
   options: Record<string, unknown>;
+  /** a delta: the base's location (absolute path or s3:// URL) and its kind */
+  incremental: { from: string; kind: "incremental" | "differential" } | null;
   s3: S3Flags;
   quiet: boolean;
   json: boolean;
@@ -70,7 +73,9 @@ function addBackupFlags(cmd: Command): Command {
     .option("--clone-donor-host <host>", "clone engine: the donor server")
     .option("--clone-donor-port <port>", "clone engine: the donor's port", parseIntFlag("--clone-donor-port", 1, 65535))
     .option("--clone-donor-user <user>", "clone engine: account on the donor with BACKUP_ADMIN (default: --user)")
-    .option("--clone-donor-password-file <file>", "clone engine: the donor account's password (default: the connection's)");
+    .option("--clone-donor-password-file <file>", "clone engine: the donor account's password (default: the connection's)")
+    .option("--incremental-from <location>", "mariabackup: back up only the pages changed since this earlier backup (a directory, s3:// prefix or .xbstream file); restore finds the chain through it")
+    .option("--differential", "with --incremental-from: the base is the chain's full backup (refused otherwise), and the backup is recorded as a differential");
   withConnectionFlags(cmd);
   withS3Flags(cmd);
   withCommonFlags(cmd);
@@ -151,6 +156,13 @@ function resolvePlan(c: Command, mode: Plan["mode"]): Plan {
 
   let server = addressFromCommand(c, cfg);
   let engineName = engine;
+  const incrementalFrom = c.getOptionValue("incrementalFrom") as string | undefined;
+  if (given(c, "differential") && !incrementalFrom) throw new UsageError("--differential needs --incremental-from <the chain's full backup>");
+  if (incrementalFrom) {
+    if (engine !== "auto" && engineLayout(engine) !== "xbstream") throw new UsageError(`--incremental-from: the ${engine} engine takes only full backups; incrementals are mariabackup's (--engine mariabackup)`);
+    if (kind.kind === "sql-file" || (kind.kind === "archive" && kind.layout !== "xbstream")) throw new UsageError(`--incremental-from: a mariabackup delta is written to a directory, an s3:// prefix or a .xbstream.zst file, not ${path.posix.basename(output)}`);
+    if (engine === "auto") engineName = "mariabackup";
+  }
   const remote = b.clone?.remote;
   const cloneRemote = given(c, "cloneRemote") || (engine === "clone" && !!remote?.enabled);
   if (cloneRemote) {
@@ -196,6 +208,7 @@ function resolvePlan(c: Command, mode: Plan["mode"]): Plan {
     includeUsers: pick<boolean | undefined>(c, "includeUsers", b.include_users) ?? false,
     key,
     options,
+    incremental: incrementalFrom ? { from: isS3(incrementalFrom) ? incrementalFrom : path.resolve(incrementalFrom), kind: given(c, "differential") ? "differential" : "incremental" } : null,
     s3: s3FromCommand(c, cfg),
     quiet: !!c.getOptionValue("quiet"),
     json: !!c.getOptionValue("json"),
@@ -285,6 +298,7 @@ async function runBackup(p: Plan) {
     } else {
       const choice = chooseEngine(facts, { engine: p.engine, destination, layouts: p.kind.kind === "archive" ? [p.kind.layout] : undefined });
       reason = choice.reason;
+      const base = p.incremental ? await cliChainBase(p.incremental, p.s3) : null;
       if (localSet) await fsp.mkdir(localSet, { recursive: true });
       const r = await backupToSet(ctx, {
         server: p.server,
@@ -302,6 +316,7 @@ async function runBackup(p: Plan) {
         parallel: p.parallel,
         includeUsers: p.includeUsers,
         options: p.options,
+        base,
       });
       manifest = r.manifest;
     }
@@ -331,10 +346,13 @@ async function runBackup(p: Plan) {
       lockMs: manifest.lockMs,
       coordinates: manifest.coordinates,
       encrypted: !!manifest.encryption,
+      ...(manifest.chain ? { chain: manifest.chain } : {}),
       durationMs: ms,
     });
     return;
   }
+  if (manifest.chain?.parent) out(`  ${manifest.chain.kind} since ${manifest.chain.parent.id} (${manifest.chain.parent.location}): LSN ${manifest.chain.fromLsn} -> ${manifest.chain.toLsn}, link ${manifest.chain.depth + 1} of its chain`);
+  else if (manifest.chain) out(`  full backup, LSN ${manifest.chain.toLsn}: the base of later --incremental-from backups`);
   out(`Backup ${manifest.id} (${manifest.engine}, ${manifest.layout}) written to ${where.display}`);
   out(`  ${manifest.objects.length} object${manifest.objects.length === 1 ? "" : "s"}, ${formatBytes(manifest.totals.storedBytes)} stored (${formatBytes(manifest.totals.rawBytes)} raw), ${manifest.totals.rows.toLocaleString("en-US")} rows in ${manifest.totals.tables} tables, in ${formatDuration(ms)}`);
   out(`  lock ${manifest.lockMs ?? "—"} ms; binlog ${manifest.coordinates ? `${manifest.coordinates.file}:${manifest.coordinates.position}${manifest.coordinates.gtid ? ` (GTID ${manifest.coordinates.gtid})` : ""}` : "off (no coordinates)"}`);
@@ -342,3 +360,10 @@ async function runBackup(p: Plan) {
   if (reason) out(`  engine reason: ${reason}`);
 }
 
+
+/** The base of a `--incremental-from` backup, read from its stored manifest (nothing of it needs to be on this disk). */
+async function cliChainBase(inc: { from: string; kind: "incremental" | "differential" }, s3: S3Flags) {
+  const loc = await locateBackup(inc.from, s3);
+  const store = loc.single ? new SidecarStore(loc.store, loc.key) : loc.store;
+  return baseFromSet(store, loc.single ? "" : loc.key, { location: inc.from, kind: inc.kind });
+}

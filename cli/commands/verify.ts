@@ -4,6 +4,8 @@ import type { ManifestObject } from "../../server/artifact/manifest";
 import { DomainError, errorMessage } from "../../server/errors";
 import { LOGICAL_TAR_LAYOUT, openLogicalTar } from "../../server/backup-pipeline/logical-tar";
 import { SidecarStore } from "../../server/backup-pipeline/sidecar-store";
+import { chainOf } from "../../server/backup-pipeline/chain-base";
+import { openChain } from "../../server/restore/physical/open-chain";
 import { formatBytes, formatDuration } from "../../server/util/format";
 import { configOf, out, parseIntFlag, pick, printJson, withCommonFlags } from "../common";
 import { readKeyFile } from "../encryption-key";
@@ -15,8 +17,18 @@ import { terminalContext } from "../work-context";
 
 export type ObjectCheck = { path: string; size: number; rawSize: number; ok: boolean; problem: string | null; ms: number };
 
-/** Opens a backup for reading: a set (directory or s3 prefix) or a single file with its sidecar manifest. */
+/**
+ * Opens a backup for reading: a set (directory or s3 prefix) or a single file with its sidecar
+ * manifest; a mariabackup incremental or differential with its whole chain, found through the
+ * locations its manifests record and checked link by link (open-chain.ts). The links share the key.
+ */
 export async function openBackup(location: string, s3: S3Flags, key: Buffer | null): Promise<BackupSetReader> {
+  const reader = await openOneBackup(location, s3, key);
+  if (chainOf(reader.manifest)?.parent) await openChain(reader, (p) => openOneBackup(p.location, s3, key));
+  return reader;
+}
+
+async function openOneBackup(location: string, s3: S3Flags, key: Buffer | null): Promise<BackupSetReader> {
   const loc = await locateBackup(location, s3);
   try {
     return await (loc.single ? BackupSetReader.open(new SidecarStore(loc.store, loc.key), "", key) : BackupSetReader.open(loc.store, loc.key, key));

@@ -8,6 +8,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import type { RouterOutputs } from "@/lib/trpc";
 import { formatBytes, formatDuration, formatRelative } from "@/server/util/format";
+import { ChainBadge, ChainBrokenBadge } from "./chain-badge";
 import { RestoreDialog } from "./restore-dialog";
 
 type Backup = RouterOutputs["backups"]["list"]["items"][number];
@@ -63,6 +64,7 @@ export function BackupsTable({ backups, showHost = true, empty }: { backups: Bac
                     encrypted
                   </Badge>
                 )}
+                <ChainBadge b={b} />
               </Td>
               <Td className="tabular-nums">{formatBytes(b.sizeBytes)}</Td>
               <Td className="tabular-nums">{formatDuration(new Date(b.finishedAt).getTime() - new Date(b.startedAt).getTime())}</Td>
@@ -72,6 +74,7 @@ export function BackupsTable({ backups, showHost = true, empty }: { backups: Bac
               </Td>
               <Td>
                 <VerifyBadge state={b.verifyState} />
+                <ChainBrokenBadge reason={b.chainBroken} />
               </Td>
               <Td className="text-right">
                 {can("operator") && (

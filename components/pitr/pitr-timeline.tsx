@@ -5,6 +5,7 @@ import { cx } from "@/components/ui/cx";
 import type { RouterOutputs } from "@/lib/trpc";
 import { planPitr, type PitrPlan } from "@/server/pitr/plan";
 import { formatBytes, formatDuration } from "@/server/util/format";
+import { ChainMarks } from "./chain-marks";
 
 type Timeline = RouterOutputs["pitr"]["timeline"];
 
@@ -148,6 +149,7 @@ export function PitrTimeline({ data, onPick, overlay }: { data: Timeline; onPick
               </rect>
             );
           })}
+          <ChainMarks backups={data.backups} notRestorable={data.notRestorable ?? []} x={x} inView={(px) => px >= padL && px <= W - padR} />
           {/* base backups */}
           <text x={padL} y={14} className="fill-slate-500 text-[10px]">
             base backups

@@ -7,6 +7,12 @@ import { checkObject, openObjectReader, readObject } from "./object-io";
 
 /** Reads a committed backup set: its manifest, and its objects verified against it. */
 export class BackupSetReader {
+  /**
+   * The earlier links of a physical chain this set is a delta of, full first (set by whoever opens
+   * the chain, see server/restore/physical/open-chain.ts); empty for a full or a logical backup.
+   */
+  ancestors: readonly BackupSetReader[] = [];
+
   private constructor(
     readonly store: ObjectStore,
     readonly prefix: string,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DomainError } from "../errors";
 import type { ObjectStore } from "../storage/object-store";
+import { chainLinkSchema } from "./chain";
 import { COMPRESSIONS } from "./compression";
 
 /**
@@ -90,6 +91,8 @@ export const manifestSchema = z.object({
   totals: z.object({ rawBytes: z.number(), storedBytes: z.number(), rows: z.number(), tables: z.number() }),
   /** engine-specific details (chosen engine's reason, physical layout, tool versions, ...) */
   details: z.record(z.string(), z.unknown()).default({}),
+  /** physical chains (mariabackup): full, or a delta of `chain.parent` (see chain.ts) */
+  chain: chainLinkSchema.optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 

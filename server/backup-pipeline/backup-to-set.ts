@@ -11,6 +11,8 @@ import type { ServerFacts } from "../mysql/server-facts";
 import type { ObjectStore, WriteOptions } from "../storage/object-store";
 import { newId } from "../util/ids";
 import { SidecarStore } from "./sidecar-store";
+import type { ChainBase } from "../artifact/chain";
+import { chainLinkOf, checkBaseFits } from "./chain-link";
 
 /** What an engine (or its seed name, e.g. mysqldump) writes into a set, so an output can be checked before the work starts. */
 export function engineLayout(name: string): EngineLayout {
@@ -101,6 +103,8 @@ export type BackupToSetOptions = {
   /** the catalog's host id, recorded in the manifest (runs only) */
   hostId?: string;
   backupId?: string;
+  /** an incremental or differential (mariabackup): the base it is a delta of (see chain-base.ts) */
+  base?: ChainBase | null;
 };
 
 export type BackupToSetResult = { manifest: Manifest; manifestSha256: string; location: string };
@@ -119,6 +123,7 @@ export async function backupToSet(ctx: WorkContext, o: BackupToSetOptions): Prom
   const backupId = o.backupId ?? newId("b");
   const hostName = o.hostName ?? (o.facts.hostname || "mysql");
   ctx.log("info", `Engine: ${o.engine.name}${o.reason ? ` (${o.reason})` : ""}. Writing to ${set.store.describe(set.prefix)}.`);
+  if (o.base) checkBaseFits(o.base, o.engine, o.facts);
   let outcome;
   try {
     outcome = await o.engine.backup(ctx, {
@@ -130,8 +135,9 @@ export async function backupToSet(ctx: WorkContext, o: BackupToSetOptions): Prom
       filter: o.filter ?? {},
       parallel: o.parallel ?? 4,
       includeUsers: o.includeUsers ?? false,
-      options: o.options ?? {},
+      options: { ...(o.options ?? {}), ...(o.base ? { incrementalLsn: o.base.parent.toLsn } : {}) },
     });
+    const chain = chainLinkOf(backupId, o.engine, outcome, o.base ?? null);
     if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
     ctx.progress({ phase: "writing manifest" });
     const { manifest, sha256 } = await set.commit({
@@ -142,6 +148,7 @@ export async function backupToSet(ctx: WorkContext, o: BackupToSetOptions): Prom
       compression: { algorithm: o.compression, ...(o.level !== undefined ? { level: o.level } : {}) },
       encryption: encoding.key ? { algorithm: "AES-256-GCM-chunked", keyId: keyId(encoding.key) } : null,
       details: { ...(outcome.details ?? {}), ...(o.reason ? { engineReason: o.reason } : {}) },
+      ...(chain ? { chain } : {}),
     });
     return { manifest, manifestSha256: sha256, location: set.store.describe(set.prefix) };
   } catch (e) {

@@ -11,6 +11,7 @@ import { removePrefixOrDefer } from "../storage/cleanup";
 import { openTargetStore } from "../storage/open-store";
 import { formatBytes } from "../util/format";
 import { newId } from "../util/ids";
+import { catalogBase } from "./catalog-base";
 import type { StartBackupInput } from "./schemas";
 
 type Workspace = { targetId: string; prefix: string; backupId: string };
@@ -29,7 +30,11 @@ export const backupRunKind: RunKind<StartBackupInput> = {
     ctx.log("info", `${host.name}: ${facts.flavor} ${facts.version}, about ${formatBytes(facts.totalBytes)} of data and indexes (information_schema estimate), binlog ${facts.binlog.enabled ? "on" : "off"}.`);
 
     const { target, store } = await openTargetStore(p.targetId);
-    const choice = chooseEngine(facts, { engine: p.engine, destination: target.kind === "s3" ? "s3" : "local", serverName: host.name });
+    const kind = p.backupKind ?? "full";
+    // deltas are mariabackup's: "auto" means mariabackup for them
+    const engineName = kind !== "full" && (p.engine ?? "auto") === "auto" ? "mariabackup" : p.engine;
+    const choice = chooseEngine(facts, { engine: engineName, destination: target.kind === "s3" ? "s3" : "local", serverName: host.name });
+    const base = await catalogBase(ctx, { hostId: host.id, targetId: target.id, kind, fromBackupId: p.incrementalFromBackupId });
     const key = p.encryptionKeyId ? await loadEncryptionKey(p.encryptionKeyId) : null;
     const backupId = newId("b");
     const prefix = `${host.name}/${backupId}/`;
@@ -55,7 +60,9 @@ export const backupRunKind: RunKind<StartBackupInput> = {
       hostName: host.name,
       hostId: host.id,
       backupId,
+      base,
     });
+    const chain = manifest.chain;
     // recorded only once the manifest is written: a catalog row never points at a partial backup
     const backup = await db().$transaction(async (tx) => {
       const b = await tx.backup.create({
@@ -84,6 +91,11 @@ export const backupRunKind: RunKind<StartBackupInput> = {
           encryptionKeyId: p.encryptionKeyId ?? null,
           databases: JSON.stringify(manifest.databases.map((d) => d.name)),
           manifestSha256: sha256,
+          backupKind: chain?.kind ?? "full",
+          parentBackupId: chain?.parent?.id ?? null,
+          chainRootId: chain?.rootId ?? null,
+          fromLsn: chain?.fromLsn ?? null,
+          toLsn: chain?.toLsn ?? null,
         },
       });
       await tx.run.update({ where: { id: ctx.run.id }, data: { backupId: b.id } });

@@ -12,6 +12,11 @@ export async function deleteBackup(opts: { backupId: string; actor: Actor; reaso
   if (!b || b.state === "deleted") throw notFound("Backup", opts.backupId);
   const busy = await db().run.count({ where: { backupId: b.id, state: { in: ["queued", "running"] }, kind: { in: ["restore", "verify"] } } });
   if (busy) throw precondition(`Backup ${b.id} is being restored or verified right now; wait for that run to finish.`);
+  // a chain link: the incrementals and differentials taken against it would become unrestorable
+  const dependents = await db().backup.findMany({ where: { parentBackupId: b.id, state: "complete" }, select: { id: true } });
+  if (dependents.length) {
+    throw precondition(`Backup ${b.id} is the base of ${dependents.map((d) => d.id).join(", ")} (mariabackup chain): deleting it would leave them unrestorable. Delete those first, newest first.`);
+  }
   const removed = await openStore(b.target).deletePrefix(b.location);
   await db().$transaction(async (tx) => {
     await tx.backup.update({ where: { id: b.id }, data: { state: "deleted" } });

@@ -2,6 +2,7 @@ import type { Prisma } from "../db/client";
 import { db, parseJson } from "../db/client";
 import { notFound } from "../errors";
 import { openStore } from "../storage/open-store";
+import { backupChainView } from "./chain-view";
 
 export type BackupFilters = { hostId?: string; policyId?: string; state?: string; limit?: number; cursor?: string };
 
@@ -31,7 +32,8 @@ export async function getBackup(id: string) {
   if (!b) throw notFound("Backup", id);
   const verifications = await db().verification.findMany({ where: { backupId: id }, orderBy: { createdAt: "desc" }, take: 20 });
   const { target, ...rest } = b;
-  return { ...present(rest), target: { id: target.id, name: target.name, kind: target.kind }, verifications };
+  const chain = b.toLsn ? await backupChainView(b) : null;
+  return { ...present(rest), target: { id: target.id, name: target.name, kind: target.kind }, verifications, chain };
 }
 
 /** The manifest as stored with the backup (read from the storage target). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BACKUP_KINDS } from "../artifact/chain";
 import { COMPRESSIONS } from "../artifact/compression";
 
 export const dbName = z.string().trim().min(1).max(64);
@@ -22,6 +23,10 @@ export const startBackupInput = z.object({
   includeUsers: z.boolean().default(false),
   /** engine options: snapshot backend, clone donor, ... (the seed's YAML sections) */
   options: z.record(z.string(), z.unknown()).default({}),
+  /** mariabackup chains: a delta since the newest backup (incremental) or the newest full (differential) */
+  backupKind: z.enum(BACKUP_KINDS).default("full"),
+  /** the base of an incremental, instead of the newest backup */
+  incrementalFromBackupId: z.string().min(1).nullish(),
 });
 export type StartBackupInput = z.infer<typeof startBackupInput>;
 

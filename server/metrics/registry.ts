@@ -18,11 +18,12 @@ export function buildRegistry(): Registry {
   const verifyOk = g("dbbackup_verification_last_passed", "1 when the newest verification of the host's backups passed, 0 when it failed", ["host"]);
   const verifyTime = g("dbbackup_verification_last_timestamp_seconds", "Time of the newest verification", ["host"]);
   const rto = g("dbbackup_restore_drill_last_duration_seconds", "Duration of the newest verification restore (measured RTO)", ["host"]);
+  const notRestorable = g("dbbackup_backups_not_restorable", "Complete backups that cannot be restored because a link of their chain is missing or damaged", ["host"]);
   const queue = g("dbbackup_runner_queue_depth", "Runs waiting for the runner", ["kind"]);
   const running = g("dbbackup_runner_running", "Runs being executed", ["kind"]);
 
   const collect = async () => {
-    for (const m of [lastSuccess, lastDuration, lastSize, lastLock, policyFailing, lag, archiverUp, verifyOk, verifyTime, rto, queue, running]) m.reset();
+    for (const m of [lastSuccess, lastDuration, lastSize, lastLock, policyFailing, lag, archiverUp, verifyOk, verifyTime, rto, notRestorable, queue, running]) m.reset();
     const hosts = await db().host.findMany({ include: { policies: true, archiverState: true } });
     for (const h of hosts) {
       const groups: { policy: string; policyId: string | null }[] = [{ policy: "", policyId: null }, ...h.policies.map((p) => ({ policy: p.name, policyId: p.id }))];
@@ -44,6 +45,7 @@ export function buildRegistry(): Registry {
         archiverUp.set({ host: h.name }, h.archiverState.status === "running" ? 1 : 0);
         if (h.archiverState.lagSeconds !== null) lag.set({ host: h.name }, h.archiverState.lagSeconds);
       }
+      notRestorable.set({ host: h.name }, await db().backup.count({ where: { hostId: h.id, state: "complete", chainBroken: { not: null } } }));
       const v = await db().verification.findFirst({ where: { backup: { hostId: h.id } }, orderBy: { createdAt: "desc" } });
       if (v) {
         verifyOk.set({ host: h.name }, v.result === "passed" ? 1 : 0);

@@ -55,7 +55,8 @@ export async function coverageSegments(hostId: string): Promise<CoverageSegment[
 }
 
 export async function planBackups(hostId: string): Promise<PlanBackup[]> {
-  const rows = await db().backup.findMany({ where: { hostId, state: "complete" }, orderBy: { finishedAt: "desc" } });
+  // a backup whose chain lost a link cannot be a base (the newest restorable chain member is)
+  const rows = await db().backup.findMany({ where: { hostId, state: "complete", chainBroken: null }, orderBy: { finishedAt: "desc" } });
   return rows.map((b) => ({
     id: b.id,
     consistentAt: b.consistentAt ?? b.finishedAt,
@@ -65,6 +66,7 @@ export async function planBackups(hostId: string): Promise<PlanBackup[]> {
     engine: b.engine,
     sizeBytes: Number(b.sizeBytes),
     verifyState: b.verifyState,
+    ...(b.toLsn ? { chain: { kind: b.backupKind, parentId: b.parentBackupId, fromLsn: b.fromLsn, toLsn: b.toLsn } } : {}),
   }));
 }
 

@@ -13,6 +13,8 @@ export type RecoverableWindow = { from: Date; to: Date; baseBackups: string[]; l
  */
 export async function getTimeline(hostId: string, now = new Date()) {
   const [backups, segments, archiver] = await Promise.all([planBackups(hostId), coverageSegments(hostId), db().archiverState.findUnique({ where: { hostId } })]);
+  // backups whose chain lost a link: drawn, but no restore point
+  const notRestorable = await db().backup.findMany({ where: { hostId, state: "complete", chainBroken: { not: null } }, select: { id: true, consistentAt: true, finishedAt: true, chainBroken: true, backupKind: true } });
   const { ranges, gaps } = buildCoverage(segments);
   const windows: RecoverableWindow[] = [];
   for (const r of ranges) {
@@ -41,6 +43,7 @@ export async function getTimeline(hostId: string, now = new Date()) {
       : "nothing is recoverable yet: take a backup";
   return {
     now,
+    notRestorable: notRestorable.map((b) => ({ id: b.id, kind: b.backupKind, consistentAt: b.consistentAt ?? b.finishedAt, reason: b.chainBroken! })),
     backups: backups.map((b) => ({ ...b, covered: !!(b.file && rangeContaining(ranges, { file: b.file, position: b.position ?? 4 })) })),
     ranges: ranges.map((r) => ({
       start: r.start,

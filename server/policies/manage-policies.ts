@@ -25,6 +25,7 @@ function columns(v: PolicyInput) {
     hostId: v.hostId,
     targetId: v.targetId,
     engine: v.engine,
+    ...(v.backupKind ? { backupKind: v.backupKind } : {}),
     databases: JSON.stringify(v.databases),
     excludeTables: JSON.stringify(v.excludeTables),
     schedule: v.schedule,

@@ -4,11 +4,13 @@ import { startBackup } from "../backups/start-backup";
 import type { startBackupInput } from "../backups/schemas";
 import { db, parseJson } from "../db/client";
 import { notFound } from "../errors";
+import type { BackupKind } from "../artifact/chain";
 
 type PolicyColumns = {
   hostId: string;
   targetId: string;
   engine: string;
+  backupKind: string;
   databases: string;
   excludeTables: string;
   compression: string;
@@ -22,6 +24,7 @@ export function policyBackupInput(p: PolicyColumns) {
     hostId: p.hostId,
     targetId: p.targetId,
     engine: p.engine,
+    backupKind: p.backupKind as BackupKind,
     databases: parseJson<string[]>(p.databases, []),
     excludeTables: parseJson<string[]>(p.excludeTables, []),
     compression: p.compression as z.input<typeof startBackupInput>["compression"],

@@ -1,3 +1,4 @@
+import { BACKUP_KINDS } from "../artifact/chain";
 import { z } from "zod";
 import { COMPRESSIONS } from "../artifact/compression";
 
@@ -29,6 +30,9 @@ const policyFields = {
   hostId: z.string().min(1, "Choose a host."),
   targetId: z.string().min(1, "Choose a storage target."),
   engine: z.string().default("auto"),
+  /** mariabackup chains: full, incremental (since the newest backup) or differential (since the newest full) */
+  /** (absent: unchanged on update, "full" on create) */
+  backupKind: z.enum(BACKUP_KINDS).optional(),
   databases: z.array(z.string().trim().min(1).max(64)).default([]),
   excludeTables: z.array(z.string().regex(/^[^.]+\.[^.]+$/, "Use database.table")).default([]),
   schedule: z.string().trim().min(1, "Enter a cron expression, e.g. 0 3 * * *."),

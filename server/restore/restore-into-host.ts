@@ -1,23 +1,20 @@
-import { BackupSetReader } from "../artifact/backup-set-reader";
+import type { BackupSetReader } from "../artifact/backup-set-reader";
 import type { Backup, Host } from "../db/generated/client";
 import type { WorkContext } from "../work-context";
 import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
-import { loadEncryptionKey } from "../backup-keys/manage-keys";
 import { queryRows, withServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";
 import type { RunContext } from "../runner/run-kinds";
-import { openTargetStore } from "../storage/open-store";
+import { openCatalogBackup } from "../backups/catalog-chain";
 import { getRestorer, type RestoreOutcome } from "./registry";
 
 /** What a restore run records before it creates databases, for `dropCreatedDatabases` on failure. */
 export type CreatedDatabases = { targetHostId: string; created: string[] };
 
-/** A catalog backup's set, opened from its storage target with its encryption key. */
-export async function openBackupReader(backup: Pick<Backup, "targetId" | "location" | "encryptionKeyId">): Promise<BackupSetReader> {
-  const { store } = await openTargetStore(backup.targetId);
-  const key = backup.encryptionKeyId ? await loadEncryptionKey(backup.encryptionKeyId) : null;
-  return BackupSetReader.open(store, backup.location, key);
+/** A catalog backup's set, opened from its storage target with its encryption key (a delta with its checked chain). */
+export async function openBackupReader(backup: Pick<Backup, "id" | "targetId" | "location" | "encryptionKeyId" | "parentBackupId">): Promise<BackupSetReader> {
+  return openCatalogBackup(backup);
 }
 
 /**

@@ -1,6 +1,14 @@
 import type { Retention } from "../policies/schemas";
 
-export type RetainedBackup = { id: string; finishedAt: Date; verifyState: string; binlogFile: string | null; binlogPos: number | null };
+export type RetainedBackup = {
+  id: string;
+  finishedAt: Date;
+  verifyState: string;
+  binlogFile: string | null;
+  binlogPos: number | null;
+  /** a mariabackup incremental or differential: the backup it is a delta of */
+  parentId?: string | null;
+};
 export type RetainedSegment = { id: string; fileName: string; startPos: number; endPos: number; lastEventAt: Date | null };
 
 export type RetentionPlan = {
@@ -79,6 +87,18 @@ export function planRetention(input: { backups: RetainedBackup[]; retention: Ret
     const windowStart = new Date(input.now.getTime() - r.pitrDays * DAY);
     const base = sorted.find((b) => b.finishedAt.getTime() <= windowStart.getTime() && b.binlogFile);
     if (base) keep(base.id, `base backup for point-in-time recovery back to ${windowStart.toISOString()}`);
+  }
+
+  // chains stay whole: every link a kept backup (of this policy, or any other backup of the host,
+  // which this plan never prunes) is restored from is kept with it
+  const parentOf = new Map([...input.backups, ...(input.otherHostBackups ?? [])].map((b) => [b.id, b.parentId ?? null]));
+  const dependents = [...sorted.filter((b) => reasons.has(b.id)), ...(input.otherHostBackups ?? [])];
+  for (const d of dependents) {
+    const seen = new Set<string>([d.id]);
+    for (let p = parentOf.get(d.id) ?? null; p && !seen.has(p); p = parentOf.get(p) ?? null) {
+      seen.add(p);
+      if (sorted.some((b) => b.id === p)) keep(p, `a link of the chain of kept backup ${d.id}`);
+    }
   }
 
   const keepList = sorted.filter((b) => reasons.has(b.id)).map((b) => ({ id: b.id, reasons: reasons.get(b.id)! }));

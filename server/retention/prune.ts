@@ -13,7 +13,7 @@ export async function retentionPlanFor(policyId: string, now = new Date()): Prom
   const p = await db().policy.findUnique({ where: { id: policyId } });
   if (!p) throw new DomainError("NOT_FOUND", `Policy ${policyId} does not exist.`);
   const all = await db().backup.findMany({ where: { hostId: p.hostId, state: "complete" } });
-  const toInfo = (b: (typeof all)[number]) => ({ id: b.id, finishedAt: b.finishedAt, verifyState: b.verifyState, binlogFile: b.binlogFile, binlogPos: b.binlogPos === null ? null : Number(b.binlogPos) });
+  const toInfo = (b: (typeof all)[number]) => ({ id: b.id, finishedAt: b.finishedAt, verifyState: b.verifyState, binlogFile: b.binlogFile, binlogPos: b.binlogPos === null ? null : Number(b.binlogPos), parentId: b.parentBackupId });
   const segments = await db().binlogSegment.findMany({ where: { hostId: p.hostId } });
   const plan = planRetention({
     backups: all.filter((b) => b.policyId === p.id).map(toInfo),

@@ -1,9 +1,8 @@
 import { recordAudit } from "../audit/record";
-import { BackupSetReader } from "../artifact/backup-set-reader";
 import { db } from "../db/client";
 import { DomainError, errorMessage } from "../errors";
 import { hostAddress } from "../hosts/host-address";
-import { loadEncryptionKey } from "../backup-keys/manage-keys";
+import { openBackupReader } from "../restore/restore-into-host";
 import type { RunKind } from "../runner/run-kinds";
 import { openTargetStore } from "../storage/open-store";
 import type { Check } from "./checks";
@@ -61,13 +60,13 @@ export const verifyRunKind: RunKind<VerifyParams> = {
       throw new DomainError("NOT_FOUND", `Backup ${ctx.params.backupId} no longer exists.`);
     }
     await db().run.update({ where: { id: ctx.run.id }, data: { backupId: backup.id } });
-    const { store } = await openTargetStore(backup.targetId);
+    await openTargetStore(backup.targetId); // an unreachable target fails the run here (retryable), not as a failed check
     const checks: Check[] = [];
     let result: Awaited<ReturnType<typeof verifyBackupSet>> | null = null;
     const t0 = Date.now();
     try {
-      const key = backup.encryptionKeyId ? await loadEncryptionKey(backup.encryptionKeyId) : null;
-      const reader = await BackupSetReader.open(store, backup.location, key);
+      // a delta opens with its whole chain, checked link by link; verification restores all of it
+      const reader = await openBackupReader(backup);
       const vh = ctx.params.verificationHostId ? await db().host.findUnique({ where: { id: ctx.params.verificationHostId } }) : null;
       if (ctx.params.verificationHostId && !vh?.isVerificationHost) throw new DomainError("PRECONDITION", "The chosen host is not marked as a verification host.");
       ctx.log("info", `Verifying backup ${backup.id} (${reader.manifest.layout}, ${reader.manifest.objects.length} objects) by restoring it into ${vh ? `verification host ${vh.name}` : "a sandbox server"}.`);

@@ -81,6 +81,8 @@ async function toolBackup(ctx: WorkContext, req: BackupRequest, engineName: stri
   const opts = req.options ?? {};
   const datadir = path.resolve(String(opts.datadir ?? f.datadir));
   const lockWait = Number(opts.lockWaitTimeoutSeconds ?? DEFAULT_LOCK_WAIT_SECONDS);
+  const incrementalLsn = opts.incrementalLsn === undefined || opts.incrementalLsn === null ? null : String(opts.incrementalLsn);
+  if (incrementalLsn !== null && !/^\d+$/.test(incrementalLsn)) throw new DomainError("INVALID", `The base LSN of an incremental backup must be a decimal number, not ${JSON.stringify(incrementalLsn)}.`);
   const startedAt = new Date();
 
   const conn = await connectServer(req.server);
@@ -117,6 +119,9 @@ async function toolBackup(ctx: WorkContext, req: BackupRequest, engineName: stri
       // locks, which do not stall InnoDB writers while they wait (its --startup-wait-timeout would
       // instead delay every backup of a busy server), so it needs no such limit.
       ...(tool.label === "xtrabackup" ? [`--ftwrl-wait-timeout=${lockWait}`] : []),
+      // a delta (incremental/differential): only pages newer than the base's to_lsn, which the
+      // caller read from the base's recorded checkpoints, so the base itself need not be on this disk
+      ...(incrementalLsn ? [`--incremental-lsn=${incrementalLsn}`] : []),
     ];
     const total = await directoryBytes(datadir);
     ctx.progress({ phase: `${tool.label} backup`, bytesDone: 0, bytesTotal: total || undefined });
@@ -165,6 +170,9 @@ async function toolBackup(ctx: WorkContext, req: BackupRequest, engineName: stri
 
     const info = parseInfoFile(await fs.readFile(path.join(lsnDir, "xtrabackup_info"), "utf8").catch(() => ""));
     const checkpoints = parseInfoFile(await fs.readFile(path.join(lsnDir, "xtrabackup_checkpoints"), "utf8").catch(() => ""));
+    if (incrementalLsn !== null && (checkpoints.backup_type !== "incremental" || checkpoints.from_lsn !== incrementalLsn)) {
+      throw new DomainError("INTERNAL", `${tool.label} was asked for the changes since LSN ${incrementalLsn} but its checkpoints say ${checkpoints.backup_type ?? "?"} from ${checkpoints.from_lsn ?? "?"}: the backup is not a usable delta and is discarded.`);
+    }
     const coordinates = coordinatesFromInfo(info) ?? log.coordinates;
     if (f.binlog.enabled && !coordinates) ctx.log("warn", `${tool.label} did not report binlog coordinates; point-in-time recovery from this backup needs them.`);
     ctx.log("info", `${tool.label} finished: ${done} bytes; commits were blocked for ${log.lockMs ?? "?"} ms (${log.method ?? "no lock seen in the log"}).`);

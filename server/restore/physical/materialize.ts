@@ -7,8 +7,10 @@ import { repairBinlogIndex } from "./binlog-index";
 import { extractTar } from "./extract-tar";
 import { physicalObject } from "./physical-object";
 import { runTool } from "./run-tool";
+import { chainOf } from "../../backup-pipeline/chain-base";
+import { materializeChain, type ChainStep } from "./restore-chain";
 
-export type Materialized = { datadir: string; layout: string; bytes: number; binlogBasename: string | null; extractMs: number; prepareMs: number };
+export type Materialized = { datadir: string; layout: string; bytes: number; binlogBasename: string | null; extractMs: number; prepareMs: number; steps?: ChainStep[] };
 
 /** The tools that unpack and prepare an xbstream backup made by `tool`. */
 export function xbstreamTools(tool: string): { extract: string; prepare: string; label: string } {
@@ -44,8 +46,10 @@ async function ensureEmpty(dir: string) {
  */
 export async function materializeBackup(ctx: WorkContext, reader: BackupSetReader, datadir: string): Promise<Materialized> {
   const m = reader.manifest;
-  const obj = physicalObject(m);
   await ensureEmpty(datadir);
+  // a mariabackup backup with LSNs: its chain, full first, one extract and one prepare per link (restore-chain.ts)
+  if (m.layout === "xbstream" && chainOf(m)) return materializeChain(ctx, reader, datadir, xbstreamTools(String(m.details.tool ?? "mariadb-backup")));
+  const obj = physicalObject(m);
   ctx.progress({ phase: "extracting", bytesDone: 0, bytesTotal: obj.rawSize, detail: reader.describe(obj) });
   let bytes = 0;
   const t0 = Date.now();

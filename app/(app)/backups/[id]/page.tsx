@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { use, useState } from "react";
 import { Coordinates, VerifyBadge } from "@/components/backups/backups-table";
+import { ChainLinks } from "@/components/backups/chain-badge";
 import { describeFingerprint, describeFormat } from "@/components/backups/describe";
 import { RestoreDialog } from "@/components/backups/restore-dialog";
 import { VerificationChecks, VerificationResult } from "@/components/backups/verification-checks";
@@ -142,6 +143,11 @@ export default function BackupPage({ params }: { params: Promise<{ id: string }>
               )
             }
           />
+          {b.chainBroken && (
+            <Alert tone="error" title="This backup cannot be restored: a link of its chain is missing or damaged" className="mb-4">
+              {b.chainBroken}
+            </Alert>
+          )}
           {b.verifyState === "failed" && (
             <Alert tone="error" title="The last verification of this backup failed" className="mb-4">
               Restoring it did not reproduce what it recorded; see the failed checks below. Do not rely on it.
@@ -186,6 +192,14 @@ export default function BackupPage({ params }: { params: Promise<{ id: string }>
               </CardBody>
             </Card>
             <div className="space-y-6 lg:col-span-2">
+              {b.chain && (
+                <Card>
+                  <CardHeader title="Chain" description="mariabackup full, incrementals and differentials: what a restore of this backup needs." />
+                  <CardBody>
+                    <ChainLinks chain={b.chain} currentId={b.id} />
+                  </CardBody>
+                </Card>
+              )}
               {b.state === "complete" ? <ManifestCard id={b.id} /> : <Alert tone="warning">This backup was deleted; its objects are gone.</Alert>}
               <Card>
                 <CardHeader title="Verifications" description="Proof by real restores." />
