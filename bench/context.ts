@@ -6,7 +6,7 @@ import { CommitProbe, type ProbeResult } from "./commit-probe";
 import { warmUp, type DatasetInfo } from "./dataset";
 import { log } from "./log";
 import type { LagResult, Line } from "./results";
-import type { Server } from "./servers";
+import { serverCpuSeconds, type Server } from "./servers";
 
 export type Coordinates = { file: string; position: number; gtid: string | null };
 
@@ -41,10 +41,11 @@ export type BenchContext = {
  * A backup step: a warm-up read of every table first (see warmUp), then the commit probe runs
  * around the timed command.
  */
-export async function measuredBackup<T>(ctx: BenchContext, label: string, fn: () => Promise<T>): Promise<{ result: T; probe: ProbeResult }> {
+export async function measuredBackup<T>(ctx: BenchContext, label: string, fn: () => Promise<T>): Promise<{ result: T; probe: ProbeResult; serverCpuSeconds: number | null }> {
   const warm = await warmUp(ctx.source);
   log(`${label}: warm-up read ${(warm / 1000).toFixed(1)} s, running`);
   const probe = CommitProbe.start(ctx.source);
+  const cpu0 = serverCpuSeconds(ctx.source);
   let result: T;
   try {
     result = await fn();
@@ -52,7 +53,9 @@ export async function measuredBackup<T>(ctx: BenchContext, label: string, fn: ()
     await probe.stop().catch(() => undefined);
     throw e;
   }
-  return { result, probe: await probe.stop() };
+  const cpu1 = serverCpuSeconds(ctx.source);
+  // the probe's own commits (one every 10 ms) are in this figure too, the same for every tool
+  return { result, probe: await probe.stop(), serverCpuSeconds: cpu0 === null || cpu1 === null ? null : Math.round((cpu1 - cpu0) * 100) / 100 };
 }
 
 export function mbPerSec(ctx: BenchContext, ms: number): number | undefined {

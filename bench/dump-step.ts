@@ -12,12 +12,14 @@ type BackupJson = { storedBytes: number; rawBytes: number; lockMs: number | null
 async function oursDump(ctx: BenchContext, level: number, keep: boolean) {
   const dir = path.join(ctx.work, "out", `ours-zstd${level}`);
   await attempt(ctx, { group: "dump", name: `ours: physical-backup --engine logical, zstd-${level}, parallel ${ctx.args.parallel}`, short: `dump zstd-${level}`, ours: true }, async (line) => {
-    const { result, probe } = await measuredBackup(ctx, line.name, () =>
+    const { result, probe, serverCpuSeconds } = await measuredBackup(ctx, line.name, () =>
       runDbbackup<BackupJson>(["physical-backup", "--engine", "logical", "--output", dir + "/", "--compression", "zstd", "--level", String(level), "--parallel", String(ctx.args.parallel), "--databases", DB, ...conn(ctx.source)]),
     );
     const { json, proc } = result;
     Object.assign(line, {
       seconds: proc.ms / 1000,
+      cpuSeconds: proc.cpuSeconds,
+      serverCpuSeconds,
       lockMs: json.lockMs,
       lockNote: "BACKUP STAGE BLOCK_COMMIT while the workers open their snapshots",
       probe,
@@ -35,11 +37,13 @@ async function oursDump(ctx: BenchContext, level: number, keep: boolean) {
 async function mariadbDump(ctx: BenchContext) {
   const file = path.join(ctx.work, "out", "mariadb-dump.sql.zst");
   await attempt(ctx, { group: "dump", name: "mariadb-dump --single-transaction | zstd -3 -T0", ours: false, skipped: !ctx.tools["mariadb-dump"] ? "mariadb-dump is not installed" : undefined }, async (line) => {
-    const { result: proc, probe } = await measuredBackup(ctx, line.name, () =>
+    const { result: proc, probe, serverCpuSeconds } = await measuredBackup(ctx, line.name, () =>
       runShell(`mariadb-dump -h127.0.0.1 -P${ctx.source.port} -uroot --single-transaction --databases ${DB} | zstd -3 -T0 -q > ${sh(file)}`, { label: "mariadb-dump" }),
     );
     Object.assign(line, {
       seconds: proc.ms / 1000,
+      cpuSeconds: proc.cpuSeconds,
+      serverCpuSeconds,
       lockMs: 0,
       lockNote: "none taken (--single-transaction without --master-data)",
       probe,
@@ -60,11 +64,13 @@ async function mydumper(ctx: BenchContext) {
   const dir = path.join(ctx.work, "out", "mydumper");
   const missing = !ctx.tools.mydumper ? "mydumper is not installed (apt-get install mydumper)" : undefined;
   await attempt(ctx, { group: "dump", name: `mydumper -c (gzip) --threads ${ctx.args.parallel} --rows 100000 --trx-consistency-only`, ours: false, skipped: missing }, async (line) => {
-    const { result: proc, probe } = await measuredBackup(ctx, line.name, () =>
+    const { result: proc, probe, serverCpuSeconds } = await measuredBackup(ctx, line.name, () =>
       run("mydumper", ["-h", "127.0.0.1", "-P", String(ctx.source.port), "-u", "root", "-B", DB, "-o", dir, "-t", String(ctx.args.parallel), "-c", "-r", "100000", "--trx-consistency-only", "-v", "2"], { label: "mydumper" }),
     );
     Object.assign(line, {
       seconds: proc.ms / 1000,
+      cpuSeconds: proc.cpuSeconds,
+      serverCpuSeconds,
       lockMs: null,
       lockNote: "FLUSH TABLES WITH READ LOCK until its threads hold snapshots (not reported; see the commit probe)",
       probe,

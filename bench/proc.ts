@@ -8,7 +8,47 @@ import { RssMonitor, type RssReport } from "./rss";
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const DBBACKUP = path.join(ROOT, "bin", "dbbackup");
 
-export type ProcResult = { code: number | null; signal: NodeJS.Signals | null; ms: number; stdout: string; stderr: string; rss: RssReport };
+export type ProcResult = {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+  stdout: string;
+  stderr: string;
+  rss: RssReport;
+  /** user + system CPU seconds of the process and every descendant it waited for (see childCpuSeconds) */
+  cpuSeconds: number | null;
+};
+
+const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
+
+/**
+ * CPU seconds (user + system) of this process's children that have been waited for: cutime and
+ * cstime of /proc/self/stat. The kernel adds a child's own and its waited-for descendants' times
+ * when it is reaped, so the difference around one command is the CPU of that command's whole tree
+ * (the zstd and mariadb children of a pipeline included), as long as no other child exits meanwhile
+ * (the benchmark runs its measured commands one at a time; servers live until the end).
+ */
+export function childCpuSeconds(): number | null {
+  try {
+    const s = fs.readFileSync("/proc/self/stat", "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    // fields 16 and 17 of stat (cutime, cstime) are 13 and 14 after the command name
+    return (Number(f[13]) + Number(f[14])) / TICK;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system, all threads) a running process has used so far, e.g. a server. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return null;
+  }
+}
 
 export type Running = {
   child: ChildProcess;
@@ -35,6 +75,7 @@ const TAIL = 256 * 1024;
 export function start(cmd: string, args: string[], opts: ProcOptions): Running {
   if (abortSignal.aborted) throw new BenchAborted();
   const env = { ...process.env, ...opts.env };
+  const cpu0 = childCpuSeconds();
   const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const pid = child.pid!;
   const t0 = Date.now();
@@ -98,7 +139,9 @@ export function start(cmd: string, args: string[], opts: ProcOptions): Running {
       exited = true;
       abortSignal.removeEventListener("abort", onAbort);
       unregister();
-      resolve({ code, signal, ms: Date.now() - t0, stdout, stderr, rss: rss.stop() });
+      const cpu1 = childCpuSeconds();
+      const cpuSeconds = cpu0 === null || cpu1 === null ? null : Math.round((cpu1 - cpu0) * 100) / 100;
+      resolve({ code, signal, ms: Date.now() - t0, stdout, stderr, rss: rss.stop(), cpuSeconds });
     };
     child.once("error", (e) => {
       stderr += `\n${e.message}`;

@@ -112,6 +112,18 @@ export function computeGoals(lines: Line[], lag: LagResult): Goal[] {
   return goals;
 }
 
+/** "tool / server" CPU seconds of a line. */
+function cpuCell(l: Line): string {
+  const t = l.cpuSeconds;
+  const s = l.serverCpuSeconds;
+  if (t == null && s == null) return "—";
+  return `${t == null ? "?" : t.toFixed(1)} / ${s == null ? "?" : s.toFixed(1)}`;
+}
+
+function cpuPerGb(l: Line, gb: number): string {
+  return l.cpuSeconds == null || !gb ? "—" : (l.cpuSeconds / gb).toFixed(1);
+}
+
 /** A table row; `|` inside a cell is escaped so commands like `a | b` stay in their cell. */
 function row(cells: (string | number | null | undefined)[]): string {
   return `| ${cells.map((c) => String(c ?? "—").replace(/\|/g, "\\|").replace(/\n/g, " ")).join(" | ")} |`;
@@ -140,6 +152,7 @@ export function renderMarkdown(r: Report): string {
     "",
     `Method: every step ran once, on the same data, after a warm-up read of every table (CHECKSUM TABLE ... EXTENDED; OS caches cannot be dropped here, so "warm", not cold). ` +
       `MB/s = ${r.logicalSizeDefinition} / wall time of the command (MB = 10^6 bytes). Peak RSS = VmHWM of the tool's own process from /proc/<pid>/status (sampled every 200 ms; ours run as child processes through bin/dbbackup; zstd children are listed apart). ` +
+      `CPU s = user + system seconds of the tool's whole process tree (cutime/cstime of the benchmark process around the command: zstd, mariadb and the CLI's children included) / of the MariaDB server's threads during the step (the source for dumps, with the probe's commits; the target for restores); on a 2-core machine CPU, not wall time, is what a faster tool must save; it moves less with the load of other processes than wall time, but it does move (shared caches and cores: the same dump measured 10.3 and 14.0 CPU s at load 15 and at load 10 with tests running), so compare lines of one run. ` +
       `"probe": a connection commits a row every 10 ms during the step; "lock wait" is the longest time its commit stood in a "Waiting for ... lock" state (processlist read every 5 ms), "longest commit" its slowest commit, which also holds fsync and CPU stalls of the busy machine.`,
     "",
   );
@@ -150,21 +163,21 @@ export function renderMarkdown(r: Report): string {
 
   const dumps = r.lines.filter((l) => l.group === "dump");
   const peerFast = dumps.filter((l) => !l.ours && ok(l)).sort((a, b) => a.seconds! - b.seconds!)[0];
-  out.push("## Logical dump", "", ...header(["tool", "time s", "MB/s", "speed vs faster peer", "lock ms (reported)", "probe: lock wait / longest commit ms", "peak RSS MB", "output MB", "notes"]));
+  out.push("## Logical dump", "", ...header(["tool", "time s", "MB/s", "speed vs faster peer", "CPU s: tool / server", "tool CPU s/GB", "lock ms (reported)", "probe: lock wait / longest commit ms", "peak RSS MB", "output MB", "notes"]));
   for (const l of dumps) {
     const s = status(l);
-    if (s) out.push(row([l.name, "—", "—", "—", "—", "—", "—", "—", s]));
-    else out.push(row([l.name, f1(l.seconds), f1(l.mbPerSec), peerFast ? `${f1(ratio(l.seconds, peerFast.seconds), 2)}x` : "—", lockCell(l), probeCell(l), l.peakRssMb, mbs(l.outputBytes), [l.lockNote, l.note].filter(Boolean).join("; ")]));
+    if (s) out.push(row([l.name, "—", "—", "—", "—", "—", "—", "—", "—", "—", s]));
+    else out.push(row([l.name, f1(l.seconds), f1(l.mbPerSec), peerFast ? `${f1(ratio(l.seconds, peerFast.seconds), 2)}x` : "—", cpuCell(l), cpuPerGb(l, gb), lockCell(l), probeCell(l), l.peakRssMb, mbs(l.outputBytes), [l.lockNote, l.note].filter(Boolean).join("; ")]));
   }
   out.push("");
 
   const rest = r.lines.filter((l) => l.group === "restore");
   const mariadbR = rest.find((l) => !l.ours && l.name.includes("mariadb") && ok(l));
-  out.push("## Logical restore (each into a fresh, empty server; binlog on for all three)", "", ...header(["tool", "time s", "MB/s", "speed vs mariadb <", "peak RSS MB", "equal to source", "notes"]));
+  out.push("## Logical restore (each into a fresh, empty server; binlog on for all three)", "", ...header(["tool", "time s", "MB/s", "speed vs mariadb <", "CPU s: tool / server", "tool CPU s/GB", "peak RSS MB", "equal to source", "notes"]));
   for (const l of rest) {
     const s = status(l);
-    if (s) out.push(row([l.name, "—", "—", "—", "—", "—", s]));
-    else out.push(row([l.name, f1(l.seconds), f1(l.mbPerSec), mariadbR ? `${f1(ratio(l.seconds, mariadbR.seconds), 2)}x` : "—", l.peakRssMb, equalCell(l), l.note ?? ""]));
+    if (s) out.push(row([l.name, "—", "—", "—", "—", "—", "—", "—", s]));
+    else out.push(row([l.name, f1(l.seconds), f1(l.mbPerSec), mariadbR ? `${f1(ratio(l.seconds, mariadbR.seconds), 2)}x` : "—", cpuCell(l), cpuPerGb(l, gb), l.peakRssMb, equalCell(l), l.note ?? ""]));
   }
   out.push("");
 

@@ -6,15 +6,16 @@ import { DB } from "./dataset";
 import { log } from "./log";
 import { run, runDbbackup, runShell, sh, type ProcResult } from "./proc";
 import type { Line } from "./results";
-import { checksumDiff, checksums, conn, startServer, type Server } from "./servers";
+import { checksumDiff, checksums, conn, startServer, withServerCpu, type Server } from "./servers";
 
 async function restoreInto(ctx: BenchContext, line: Line, name: string, fn: (target: Server) => Promise<{ proc: ProcResult; peakRssMb: number | null; note?: string }>, keep: boolean): Promise<Server> {
   const target = await startServer(name, path.join(ctx.work, "srv", name));
   try {
     log(`${line.name}: into a fresh server on port ${target.port}`);
-    const { proc, peakRssMb, note } = await fn(target);
+    const { result, serverCpuSeconds } = await withServerCpu(target, () => fn(target));
+    const { proc, peakRssMb, note } = result;
     const diff = checksumDiff(ctx.sourceChecksums, await checksums(target, DB));
-    Object.assign(line, { seconds: proc.ms / 1000, mbPerSec: mbPerSec(ctx, proc.ms), rss: proc.rss, peakRssMb, equal: diff.length === 0, note });
+    Object.assign(line, { seconds: proc.ms / 1000, mbPerSec: mbPerSec(ctx, proc.ms), rss: proc.rss, cpuSeconds: proc.cpuSeconds, serverCpuSeconds, peakRssMb, equal: diff.length === 0, note });
     if (diff.length) log(`${line.name}: restored tables differ from the source: ${diff.join(", ")}`);
   } catch (e) {
     await target.close();

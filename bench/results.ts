@@ -23,6 +23,10 @@ export type Line = {
   /** the commit probe's longest commit during the step */
   probe?: ProbeResult;
   rss?: RssReport;
+  /** user + system CPU seconds of the tool's process tree (every process of the pipeline) */
+  cpuSeconds?: number | null;
+  /** CPU seconds the MariaDB server used during the step (the source for dumps, the target for restores) */
+  serverCpuSeconds?: number | null;
   /** the figure shown as "peak RSS": the tool's own process (VmHWM), MB */
   peakRssMb?: number | null;
   outputBytes?: number;

@@ -1,9 +1,12 @@
 // The benchmark's MariaDB instances: the source (datadir on Btrfs when possible) and a fresh,
 // empty server for every restore, all with the same settings.
+import fs from "node:fs";
 import fsp from "node:fs/promises";
+import path from "node:path";
 import type { RowDataPacket } from "mysql2";
 import { startSandbox, type Sandbox } from "../server/mysql/sandbox";
 import { onCleanup } from "./cleanup";
+import { processCpuSeconds } from "./proc";
 
 /** Same on every server, so restores are compared on equal terms. */
 export const SERVER_ARGS = ["--innodb-buffer-pool-size=1G", "--innodb-log-file-size=256M"];
@@ -55,4 +58,21 @@ export async function checksums(sb: Sandbox, db: string): Promise<Record<string,
 export function checksumDiff(a: Record<string, string>, b: Record<string, string>): string[] {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...names].filter((n) => a[n] !== b[n]).sort();
+}
+
+/** CPU seconds (user + system, all threads) the server has used since it started; null if unknown. */
+export function serverCpuSeconds(sb: Sandbox): number | null {
+  try {
+    return processCpuSeconds(Number(fs.readFileSync(path.join(sb.dir, "mysqld.pid"), "utf8").trim()));
+  } catch {
+    return null;
+  }
+}
+
+/** Runs fn and returns what it returned plus the server CPU seconds it cost. */
+export async function withServerCpu<T>(sb: Sandbox, fn: () => Promise<T>): Promise<{ result: T; serverCpuSeconds: number | null }> {
+  const a = serverCpuSeconds(sb);
+  const result = await fn();
+  const b = serverCpuSeconds(sb);
+  return { result, serverCpuSeconds: a === null || b === null ? null : Math.round((b - a) * 100) / 100 };
 }

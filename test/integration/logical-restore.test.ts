@@ -89,6 +89,23 @@ describe("restore of a logical backup set", () => {
     expect(Number((await lockTarget.sql<{ n: string }>("SELECT COUNT(*) AS n FROM crm.contacts"))[0]!.n)).toBe(100);
   });
 
+  it("a data statement the server rejects fails with the server's words and the object's name, and the connection goes on", async () => {
+    // every row breaks this CHECK: the first INSERT of the object fails on the server
+    await target.sql("CREATE DATABASE rej; CREATE TABLE rej.orders (id INT NOT NULL PRIMARY KEY, customer INT NOT NULL, total DECIMAL(10,2), note TEXT, CONSTRAINT negative CHECK (total < 0))");
+    const reader = await BackupSetReader.open(store, "shop/zstd/");
+    const obj = reader.manifest.objects.find((o) => o.role === "data" && o.table === "orders")!;
+    const loader = await target.connect();
+    await loader.query("USE rej");
+    const e = await failure(applyObject(loader, reader, obj, target.address()));
+    expect(e.message).toContain(obj.path);
+    expect(e.message).toMatch(/failed at statement 1 \(insert\): CONSTRAINT `negative` failed/);
+    // the failed statement changed nothing, and the session is still usable
+    const [rows] = await loader.query("SELECT COUNT(*) AS n FROM rej.orders");
+    expect(Number((rows as { n: number }[])[0]!.n)).toBe(0);
+    await loader.end();
+    await target.sql("DROP DATABASE rej");
+  });
+
   it("refuses a target database that exists, before touching anything", async () => {
     await target.sql("CREATE DATABASE shop; CREATE TABLE shop.keep_me (id INT); INSERT INTO shop.keep_me VALUES (42);");
     const reader = await BackupSetReader.open(store, "shop/zstd-enc/", key);

@@ -82,7 +82,19 @@ export function comment(text: string): Buffer {
   return Buffer.from(`-- ${text.replace(/[\r\n]+/g, " ")}\n`);
 }
 
-export type FramedStatement = { meta: FrameMeta; sql: Buffer };
+export type FramedStatement = {
+  meta: FrameMeta;
+  sql: Buffer;
+  /**
+   * When the statement had to be copied out of several stream chunks: the copy with
+   * STATEMENT_HEADROOM spare bytes in front of `sql` (a protocol packet header fits there, so the
+   * loader sends it without another copy). Null when `sql` is a view of a stream chunk.
+   */
+  withHeadroom: Buffer | null;
+};
+
+/** Spare bytes in front of a copied statement: a MySQL packet header (4) and the COM_QUERY byte. */
+export const STATEMENT_HEADROOM = 5;
 
 /** Bytes from a stream, consumed from the front without re-copying what is already buffered. */
 class ByteQueue {
@@ -107,15 +119,19 @@ class ByteQueue {
     }
     return -1;
   }
-  /** The next n bytes (a view when they lie in one chunk, else one copy). */
-  take(n: number): Buffer {
+  /** The whole buffer of the latest take() that copied (with its headroom), else null. */
+  copied: Buffer | null = null;
+  /** The next n bytes (a view when they lie in one chunk, else one copy, `headroom` bytes into a new buffer). */
+  take(n: number, headroom = 0): Buffer {
     const first = this.chunks[0];
     let out: Buffer;
+    this.copied = null;
     if (first && first.length - this.off >= n) {
       out = first.subarray(this.off, this.off + n);
       this.off += n;
     } else {
-      out = Buffer.allocUnsafe(n);
+      this.copied = Buffer.allocUnsafe(n + headroom);
+      out = this.copied.subarray(headroom);
       let w = 0;
       while (w < n) {
         const c = this.chunks[0]!;
@@ -178,9 +194,10 @@ export async function* readFrames(source: AsyncIterable<Buffer>, what: string): 
       while (q.length < meta.n + term.length) {
         if (!(await fill())) throw corrupt(`${what} ends in the middle of a statement (${meta.k} ${meta.name ?? ""}): the object is truncated`);
       }
-      const sql = q.take(meta.n);
+      const sql = q.take(meta.n, STATEMENT_HEADROOM);
+      const withHeadroom = q.copied;
       if (!q.take(term.length).equals(term)) throw corrupt(`${what}: statement ${meta.k} ${meta.name ?? ""} is not followed by its terminator; the object is corrupted`);
-      yield { meta, sql };
+      yield { meta, sql, withHeadroom };
       continue;
     }
     const text = line.toString("latin1").trim();

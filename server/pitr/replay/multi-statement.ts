@@ -94,6 +94,17 @@ class MultiStatementCommand extends EventEmitter {
   }
 }
 
+/**
+ * Sends one statement that returns no rows, from a buffer holding it at offset 5: bytes 0-4 are
+ * overwritten with the packet header and COM_QUERY (no copy of the statement).
+ */
+export function runStatementInPlace(conn: CoreConnection, buf: Buffer): Promise<MultiOutcome> {
+  buf[4] = COM_QUERY;
+  return new Promise((resolve) => {
+    conn.addCommand(new MultiStatementCommand(buf, 1, resolve));
+  });
+}
+
 /** Sends statements (raw bytes, joined so a trailing "-- comment" cannot swallow the separator). */
 export function runMultiStatement(conn: CoreConnection, statements: Buffer[]): Promise<MultiOutcome> {
   const sep = Buffer.from("\n;\n");

@@ -5,7 +5,8 @@ import { DomainError, errorMessage } from "../../errors";
 import { describeAddress, type ServerAddress } from "../../mysql/connection-options";
 import { isConnectionLost, isTransientLockError, serverMessage, deniedPrivilege } from "../../engines/logical/errors";
 import { readFrames, type FramedStatement } from "../../engines/logical/framing";
-import { execBytes } from "./load-session";
+import { readChunks } from "../../engines/logical/streams";
+import { execBytes, execInsert } from "./load-session";
 
 /** Session context the statements of an object set (for rewriting them correctly). */
 export type StatementState = { sqlMode: string; charset: string };
@@ -47,10 +48,13 @@ export const LOCK_RETRIES = 6;
  * exactly that statement and nothing else: running it again is safe. Parallel loaders inserting
  * neighbouring key ranges of one table can deadlock on gap locks now and then.
  */
-async function execWithLockRetry(conn: mysql.Connection, sql: Buffer) {
+async function execWithLockRetry(conn: mysql.Connection, sql: Buffer, f: FramedStatement) {
+  // the in-place packet reuses the frame's bytes: only when the statement was not rewritten
+  const insert = f.meta.k === "insert";
+  const room = insert && sql === f.sql ? f.withHeadroom : null;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await execBytes(conn, sql);
+      return await (insert ? execInsert(conn, sql, room) : execBytes(conn, sql));
     } catch (e) {
       if (!isTransientLockError(e) || attempt >= LOCK_RETRIES) throw e;
       await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 50));
@@ -71,7 +75,7 @@ export async function applyObject(conn: mysql.Connection, reader: BackupSetReade
   } catch (e) {
     throw readError(e, reader, o);
   }
-  const gen = readFrames(stream as AsyncIterable<Buffer>, reader.describe(o));
+  const gen = readFrames(readChunks(stream), reader.describe(o));
   const state: StatementState = { sqlMode: "", charset: "binary" };
   let n = 0;
   try {
@@ -89,7 +93,7 @@ export async function applyObject(conn: mysql.Connection, reader: BackupSetReade
       if (sql === null) continue;
       n++;
       try {
-        await execWithLockRetry(conn, sql);
+        await execWithLockRetry(conn, sql, f);
       } catch (e) {
         // a statement that fails may be the first sign of a corrupted object: read on to know
         try {
