@@ -31,7 +31,7 @@ export function IncidentPanel({
   coverage?: { segments: number; indexedSegments: number; unreadableSegments: number };
   selected: IncidentRow | null;
   onSelect: (i: IncidentRow) => void;
-  onRestore: (i: IncidentRow, action: "before" | "skip") => void;
+  onRestore: (i: IncidentRow, action: "before" | "skip" | "table" | "undo") => void;
   canRestore: boolean;
 }) {
   const [draft, setDraft] = useState(search);
@@ -129,11 +129,21 @@ export function IncidentPanel({
               <dd className="whitespace-pre-wrap break-all font-mono">{selected.statement ?? "not logged (binlog_annotate_row_events off)"}</dd>
             </dl>
             {canRestore && (
-              <div className="mt-3 flex gap-2">
+              <div className="mt-3 flex flex-wrap gap-2">
                 <Button onClick={() => onRestore(selected, "before")}>Restore to just before this</Button>
                 <Button variant="secondary" disabled={!selected.gtid} onClick={() => onRestore(selected, "skip")} title={selected.gtid ? undefined : "No GTID: the transaction cannot be told apart"}>
                   Restore skipping only this transaction
                 </Button>
+                {selected.tables.length > 0 && (
+                  <Button variant="secondary" onClick={() => onRestore(selected, "table")}>
+                    Restore the table(s) to just before…
+                  </Button>
+                )}
+                {(selected.kind === "mass_delete" || selected.kind === "mass_update") && (
+                  <Button variant="secondary" onClick={() => onRestore(selected, "undo")}>
+                    Undo these rows…
+                  </Button>
+                )}
               </div>
             )}
           </div>

@@ -5,6 +5,7 @@ import { trpc, type RouterOutputs } from "@/lib/trpc";
 import { IncidentMarkers, type IncidentRow } from "./incident-markers";
 import { emptySearch, IncidentPanel, type IncidentSearch } from "./incident-panel";
 import { IncidentRestoreDialog } from "./incident-restore-dialog";
+import { DmlUndoDialog, TableRestoreDialog } from "./table-recovery-dialogs";
 
 type Host = RouterOutputs["hosts"]["get"];
 
@@ -18,7 +19,7 @@ export function useIncidentTimeline(hostId: string) {
   const { can } = useUser();
   const [search, setSearch] = useState<IncidentSearch>(emptySearch);
   const [selected, setSelected] = useState<IncidentRow | null>(null);
-  const [restore, setRestore] = useState<{ incident: IncidentRow; action: "before" | "skip" } | null>(null);
+  const [restore, setRestore] = useState<{ incident: IncidentRow; action: "before" | "skip" | "table" | "undo" } | null>(null);
   const q = trpc.incidents.list.useQuery(
     {
       hostId,
@@ -48,7 +49,9 @@ export function useIncidentTimeline(hostId: string) {
         onRestore={(incident, action) => setRestore({ incident, action })}
         canRestore={can("operator")}
       />
-      {restore && <IncidentRestoreDialog host={host} incident={restore.incident} action={restore.action} onClose={() => setRestore(null)} />}
+      {restore && (restore.action === "before" || restore.action === "skip") && <IncidentRestoreDialog host={host} incident={restore.incident} action={restore.action} onClose={() => setRestore(null)} />}
+      {restore?.action === "table" && <TableRestoreDialog host={host} incident={restore.incident} onClose={() => setRestore(null)} />}
+      {restore?.action === "undo" && <DmlUndoDialog host={host} incident={restore.incident} onClose={() => setRestore(null)} />}
     </>
   );
   return { overlay, section };

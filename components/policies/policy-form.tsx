@@ -62,6 +62,7 @@ export function PolicyForm({ policy, defaultHostId }: { policy?: Policy; default
     pitrDays: r?.pitrDays ? String(r.pitrDays) : "",
     verifySchedule: policy?.verifySchedule ?? "",
     binlogArchiving: policy?.binlogArchiving ?? false,
+    incidentRows: String(policy?.incidentRows ?? 10000),
     staleAfterMinutes: policy?.staleAfterMinutes ? String(policy.staleAfterMinutes) : "",
     enabled: policy?.enabled ?? true,
   });
@@ -89,6 +90,7 @@ export function PolicyForm({ policy, defaultHostId }: { policy?: Policy; default
     retention: { keepLast: num(f.keepLast), keepDays: num(f.keepDays), gfs, pitrDays: num(f.pitrDays) },
     verifySchedule: f.verifySchedule || null,
     binlogArchiving: f.binlogArchiving,
+    incidentRows: num(f.incidentRows) ?? 10000,
     staleAfterMinutes: num(f.staleAfterMinutes) ?? null,
     enabled: f.enabled,
   });
@@ -190,6 +192,11 @@ export function PolicyForm({ policy, defaultHostId }: { policy?: Policy; default
             </Field>
           </div>
           <Checkbox label="Archive binlogs continuously (point-in-time recovery)" checked={f.binlogArchiving} onChange={set("binlogArchiving")} />
+          {f.binlogArchiving && (
+            <Field label="Incident: a DELETE/UPDATE changing more rows than" htmlFor="incidentRows" error={err("incidentRows")} hint="in one transaction, on one table; such changes are marked on the timeline." className="max-w-sm">
+              <Input id="incidentRows" value={f.incidentRows} onChange={set("incidentRows")} />
+            </Field>
+          )}
           <Checkbox label="Enabled" checked={f.enabled} onChange={set("enabled")} />
         </CardBody>
       </Card>

@@ -5,6 +5,7 @@ import { hasRole } from "../auth/roles";
 import { readEvents } from "../binlog/read-events";
 import type { FormatDescription } from "../binlog/decode-format-description";
 import { postHeaderLength } from "../binlog/decode-format-description";
+import { eventCrc32 } from "../binlog/checksum";
 import { CHECKSUM_LENGTH, EventType, HEADER_LENGTH, ROWS_EVENT_TYPES } from "../binlog/event-types";
 import { db } from "../db/client";
 import { DomainError, invalid, notFound } from "../errors";
@@ -23,6 +24,10 @@ import { contiguousRuns } from "./read-archive";
 import { parseTableMap, rowsLayout, type TableShape } from "./row-images";
 import type { SegmentMeta } from "../binlog/archiver-types";
 import { openObjectReader } from "../artifact/object-io";
+import fs from "node:fs";
+import path from "node:path";
+import { archiveWorkDir } from "../archive-runs/archive-run";
+import { readState } from "../binlog/archive-state";
 
 const MAX_UNDO_BYTES = 256 * 1024 * 1024;
 const SAMPLE = 5;
@@ -55,10 +60,38 @@ export type UndoPlan = {
 };
 
 type Step = { map: Buffer; rows: Buffer };
-type Collected = UndoPlan & { fde: Buffer; steps: Step[] };
+type Collected = UndoPlan & { fde: Buffer; steps: Step[]; crc: boolean };
 
-async function* bytesOf(store: ObjectStore, segs: SegmentMeta[]): AsyncGenerator<Buffer> {
-  for (const s of segs) for await (const c of await openObjectReader(store, { path: s.key, size: s.storedSize, sha256: s.storedSha256 || undefined }, { compression: s.compression, key: null })) yield c as Buffer;
+/**
+ * An event stamped with another time. The server logs what a BINLOG statement applies with the
+ * events' own timestamps; the undo happens now, so its transaction must say now in the binlog
+ * (or a later search, undo or restore by time would place it inside the range it undid).
+ */
+function restamp(raw: Buffer, ts: number, crc: boolean): Buffer {
+  const out = Buffer.from(raw);
+  out.writeUInt32LE(ts, 0);
+  if (crc) out.writeUInt32LE(eventCrc32(out.subarray(0, out.length - CHECKSUM_LENGTH)), out.length - CHECKSUM_LENGTH);
+  return out;
+}
+
+type Seg = SegmentMeta & { localPath?: string };
+
+async function* bytesOf(store: ObjectStore, segs: Seg[]): AsyncGenerator<Buffer> {
+  for (const s of segs) {
+    // the running archiver's segments not shipped yet: up to its durable checkpoint only
+    const src = s.localPath ? fs.createReadStream(s.localPath, { start: 0, end: s.endPosition - s.byteOffset - 1 }) : await openObjectReader(store, { path: s.key, size: s.storedSize, sha256: s.storedSha256 || undefined }, { compression: s.compression, key: null });
+    for await (const c of src) yield c as Buffer;
+  }
+}
+
+/** Segments the running archiver holds durably but has not shipped (so a change made minutes ago is seen). */
+async function localTail(hostId: string, shipped: SegmentMeta[]): Promise<Seg[]> {
+  const dir = archiveWorkDir(hostId);
+  const st = await readState(dir).catch(() => null);
+  const have = new Set(shipped.map((m) => `${m.file}@${m.startPosition}`));
+  return [...(st?.pending ?? []), ...(st?.current ? [st.current] : [])]
+    .filter((l) => l.endPosition > l.startPosition && !have.has(`${l.file}@${l.startPosition}`))
+    .map((l) => ({ ...segmentMetaOf({ fileName: l.file, startPos: BigInt(l.startPosition), endPos: BigInt(l.endPosition), location: l.localName, sizeBytes: BigInt(l.endPosition - l.byteOffset), storedBytes: 0n, sha256: "", storedSha256: null, compressed: false, byteOffset: BigInt(l.byteOffset) }), localPath: path.join(dir, l.localName) }));
 }
 
 /**
@@ -74,12 +107,15 @@ async function collect(ctx: WorkContext, hostId: string, table: string, since: D
   const rows = await db().binlogSegment.findMany({ where: { hostId }, orderBy: [{ fileName: "asc" }, { startPos: "asc" }] });
   if (!rows.length) throw new DomainError("PRECONDITION", "This host has no archived binlogs: nothing to undo from.");
   const stores = new Map<string, ObjectStore>();
-  const byTarget = new Map<string, SegmentMeta[]>();
+  const byTarget = new Map<string, Seg[]>();
   for (const r of rows) {
     if (!stores.has(r.targetId)) stores.set(r.targetId, (await openTargetStore(r.targetId)).store);
     byTarget.set(r.targetId, [...(byTarget.get(r.targetId) ?? []), segmentMetaOf(r)]);
   }
-  const out: Collected = { table, since: since.toISOString(), until: until.toISOString(), transactions: 0, rows: { inserted: 0, updated: 0, deleted: 0 }, sample: [], sharedTransactions: 0, firstGtid: null, lastGtid: null, bytes: 0, fde: Buffer.alloc(0), steps: [] };
+  // the unshipped tail continues the newest target's segments
+  const newest = rows[rows.length - 1]!.targetId;
+  byTarget.set(newest, [...byTarget.get(newest)!, ...(await localTail(hostId, [...byTarget.values()].flat()))]);
+  const out: Collected = { table, since: since.toISOString(), until: until.toISOString(), transactions: 0, rows: { inserted: 0, updated: 0, deleted: 0 }, sample: [], sharedTransactions: 0, firstGtid: null, lastGtid: null, bytes: 0, fde: Buffer.alloc(0), steps: [], crc: false };
   let fde: FormatDescription | null = null;
   let fdeRaw: Buffer | null = null;
   let lastFdeRaw: Buffer | null = null;
@@ -87,7 +123,7 @@ async function collect(ctx: WorkContext, hostId: string, table: string, since: D
   const total = rows.reduce((n, r) => n + Number(r.sizeBytes), 0);
   for (const [targetId, metas] of byTarget) {
     const store = stores.get(targetId)!;
-    for (const run of contiguousRuns(metas)) {
+    for (const run of contiguousRuns(metas) as Seg[][]) {
       const maps = new Map<number, { raw: Buffer; shape: TableShape }>();
       let pending: Step[] = [];
       let pendingRows = { inserted: 0, updated: 0, deleted: 0 };
@@ -119,6 +155,7 @@ async function collect(ctx: WorkContext, hostId: string, table: string, since: D
           if (out.sample.length < SAMPLE) out.sample.push({ gtid, at: new Date(ts * 1000).toISOString(), statement: annotate, rows: n });
           out.bytes += pending.reduce((b, p) => b + p.map.length + p.rows.length, 0);
           fdeRaw ??= lastFdeRaw;
+          out.crc = crc;
           if (out.bytes > MAX_UNDO_BYTES) throw new DomainError("PRECONDITION", `The range changes more than ${MAX_UNDO_BYTES / 1048576} MiB of ${table}'s rows: too much for one undo transaction. Undo a shorter range, or restore the table to a point instead.`);
         }
         reset();
@@ -163,7 +200,10 @@ async function collect(ctx: WorkContext, hostId: string, table: string, since: D
           }
           const ts = ev.header.timestamp;
           const mentions = new RegExp(`\\b${tName}\\b`, "i").test(sql) && (d.database === dbName || sql.includes(dbName));
-          if (mentions && ts >= s0 && ts <= s1 && !/^(CREATE|DROP)\s+(TEMPORARY\s+)?TABLE\s+IF\s+NOT\s+EXISTS/i.test(sql)) {
+          if (mentions && ts > s1) {
+            throw new DomainError("PRECONDITION", `${table} was changed after the range by a statement logged as text at ${new Date(ts * 1000).toISOString()}${gtid ? ` (GTID ${gtid})` : ""} (${sql.slice(0, 120)}): undoing the range's rows would not give back the table as it was. Restore the table to a point instead.`);
+          }
+          if (mentions && ts >= s0 && ts <= s1) {
             throw new DomainError("PRECONDITION", `${table} was changed by a statement logged as text at ${new Date(ts * 1000).toISOString()}${gtid ? ` (GTID ${gtid})` : ""} (${sql.slice(0, 120)}): its rows are not in the binlog, so it cannot be inverted. Undo works on row events (binlog_format=ROW, binlog_row_image=FULL); restore the table to a point instead.`);
           }
           continue;
@@ -240,7 +280,8 @@ async function apply(ctx: WorkContext, address: ServerAddress, c: Collected) {
       for (let i = c.steps.length - 1; i >= 0; i--) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("cancelled");
         const s = c.steps[i]!;
-        const sql = binlogStatement([s.map, s.rows]);
+        const now = Math.floor(Date.now() / 1000);
+        const sql = binlogStatement([restamp(s.map, now, c.crc), restamp(s.rows, now, c.crc)]);
         if (sql.length > max) throw new DomainError("PRECONDITION", `An inverse row event of ${c.table} (${Math.round(sql.length / 1048576)} MiB) does not fit in the server's max_allowed_packet: raise it (SET GLOBAL max_allowed_packet = ${Math.ceil((sql.length * 1.1) / 1048576)} * 1048576) and retry.`);
         try {
           await conn.query(sql);

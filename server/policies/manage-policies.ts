@@ -36,6 +36,7 @@ function columns(v: PolicyInput) {
     retention: JSON.stringify(v.retention),
     verifySchedule: v.verifySchedule ?? null,
     binlogArchiving: v.binlogArchiving,
+    ...(v.incidentRows !== undefined ? { incidentRows: v.incidentRows } : {}),
     staleAfterMinutes: v.staleAfterMinutes ?? null,
     enabled: v.enabled,
   };

@@ -43,6 +43,8 @@ const policyFields = {
   retention: retentionSchema,
   verifySchedule: z.string().trim().nullish().transform((s) => s || null),
   binlogArchiving: z.boolean().default(false),
+  /** incident index: a DELETE/UPDATE of more rows than this (one table, one transaction) is an incident (catalog default 10,000) */
+  incidentRows: z.coerce.number().int().min(1).max(2_000_000_000).optional(),
   staleAfterMinutes: z.coerce.number().int().min(5).max(525600).nullish(),
   enabled: z.boolean().default(true),
 };

@@ -30,6 +30,11 @@ test("find the DROP TABLE on the timeline and restore to just before it", async 
   const backupRun = await trpcCall<{ id: string }>(adminApi, "backups.start", { hostId, targetId: target.data!.id, engine: "logical", databases: [db] });
   await poll(async () => (await trpcCall<{ state: string }>(adminApi, "runs.get", { id: backupRun.data!.id }, "query")).data?.state === "succeeded", "the base backup");
 
+  // a DELETE of many rows, to undo from the browser later
+  await conn.query(`CREATE TABLE ${db}.big (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO ${db}.big SELECT seq, CONCAT('v', seq) FROM ${db}.seq_1_to_12000`);
+  await sleep(1100);
+  await conn.query(`DELETE FROM ${db}.big`);
+  await sleep(1100);
   await conn.query(`INSERT INTO ${db}.orders VALUES (1001, 9.99), (1002, 19.99)`);
   await conn.query(`DROP TABLE ${db}.orders`);
   await conn.query(`CREATE TABLE ${db}.orders (id INT PRIMARY KEY, amount DECIMAL(10,2))`); // someone "fixed" it: empty
@@ -66,6 +71,25 @@ test("find the DROP TABLE on the timeline and restore to just before it", async 
 
   const [rows] = await conn.query(`SELECT COUNT(*) AS n, MAX(id) AS top FROM ${db}_before.orders`);
   expect(rows).toEqual([{ n: 302, top: 1002 }]);
+
+  // the mass DELETE: undo its rows in place, previewed first
+  await page.goto(`/hosts/${hostId}/timeline`);
+  const search2 = page.getByRole("search", { name: "Search incidents" });
+  await search2.getByLabel("Table").fill(`${db}.big`);
+  await search2.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("incident-row")).toHaveCount(1);
+  await page.getByTestId("incident-row").click();
+  await expect(page.getByTestId("incident-detail")).toContainText("12,000");
+  await page.getByTestId("incident-detail").getByRole("button", { name: "Undo these rows…" }).click();
+  const undo = page.getByRole("dialog");
+  await undo.getByRole("button", { name: "Preview" }).click();
+  await expect(undo.getByTestId("undo-preview")).toContainText("write back 12000 deleted", { timeout: 60_000 });
+  await page.screenshot({ path: "test-results/screens/incidents-undo-preview.png", fullPage: true });
+  await undo.getByRole("button", { name: `Undo on inc-${stamp}` }).click();
+  await expect(page).toHaveURL(/\/runs\/r/);
+  await expect(page.getByText("succeeded").first()).toBeVisible({ timeout: 90_000 });
+  const [big] = await conn.query(`SELECT COUNT(*) AS n FROM ${db}.big`);
+  expect(big).toEqual([{ n: 12000 }]);
   await trpcCall(adminApi, "archiving.stop", { hostId });
   await conn.end();
 });

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db, parseJson } from "../../server/db/client";
 import { callerAs, failure, makeUser, useTempCatalog } from "../helpers/catalog";
 import { useMariaDB } from "../helpers/mariadb";
-import { archive, fingerprint, pitrBed, shipEverything, type Bed } from "../helpers/pitr";
+import { archive, archivedUpToNow, fingerprint, pitrBed, shipEverything, type Bed } from "../helpers/pitr";
 import { runLog, sleep, waitForRun } from "../helpers/runs";
 
 useTempCatalog();
@@ -89,6 +89,13 @@ describe("undo of a time range of one table's DML", () => {
     expect(accounts(now)).toEqual(accounts(before));
     expect(now.other).toBe(otherAfter);
     expect(await db().auditEvent.count({ where: { action: "incidents.undo" } })).toBe(1);
+    // the undo itself changed the table after the range (logged with its own time, not the range's):
+    // undoing the range again is refused, not doubled
+    await archivedUpToNow(src, bed.hosts.src!);
+    const again = await waitForRun((await op.incidents.undo({ hostId: bed.hosts.src!, table: "ledger.accounts", since: since.toISOString(), until: until.toISOString(), mode: "apply" })).id, 60_000);
+    expect(again.state, `${await runLog(again.id)}\n${JSON.stringify(accounts(await fingerprint(src, "ledger")))} vs ${JSON.stringify(accounts(before))}`).toBe("failed");
+    expect(again.error).toMatch(/ledger\.accounts was changed again after the range/);
+    expect(accounts(await fingerprint(src, "ledger"))).toEqual(accounts(before));
   });
 
   it("refuses a table whose foreign keys cascade: the cascaded rows are not in the binlog", async () => {

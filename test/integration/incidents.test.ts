@@ -137,7 +137,7 @@ describe("the incident index", () => {
     expect(j.incidents.map((i) => [i.kind, i.gtid, i.tables, i.rows])).toEqual([["mass_delete", known.delete.gtid, ["shop.orders"], 50_000]]);
     expect(j.scannedBytes).toBeGreaterThan(1_000_000);
     // a transaction larger than the threshold is one too (the 50,000-row DELETE is megabytes of row images)
-    const big = await runCli(["binlog-events", "--binlogs", archiveDir, "--kind", "large_transaction", "--transaction-bytes", "500000", "--since", known.drop.at.toISOString(), "--json"]);
+    const big = await runCli(["binlog-events", "--binlogs", archiveDir, "--kind", "large_transaction", "--transaction-bytes", "500000", "--since", new Date(Math.floor(known.drop.at.getTime() / 1000) * 1000).toISOString(), "--json"]);
     expect(big.code, big.stderr).toBe(0);
     const bigs = (JSON.parse(big.stdout) as { incidents: { gtid: string; rows: number; bytes: number }[] }).incidents;
     expect(bigs.map((i) => i.gtid)).toContain(known.delete.gtid);
@@ -229,5 +229,21 @@ describe("table-level recovery", () => {
     const repaired = await fingerprint(src, "shop");
     expect(repaired.customers).toBe(repaired.customers_restored);
     await expect(callerAs(await makeUser("viewer")).incidents.repairSql({ runId: run.id, offset: 0 })).rejects.toThrow(/operator/);
+  });
+});
+
+describe("the row threshold of a policy", () => {
+  it("a policy archiving the host with a lower threshold makes the workload's small UPDATEs incidents too", async () => {
+    const op = callerAs(await makeUser("operator"));
+    await op.policies.create({ name: "low-threshold", hostId: bed.hosts.src!, targetId: bed.targetId, engine: "logical", databases: ["shop"], schedule: "0 3 * * *", retention: { keepLast: 3 }, binlogArchiving: true, incidentRows: 10 });
+    expect((await db().policy.findFirstOrThrow({ where: { name: "low-threshold" } })).incidentRows).toBe(10);
+    await db().binlogIncident.deleteMany({ where: { hostId: bed.hosts.src! } });
+    await db().binlogIncidentScan.deleteMany({});
+    const done = await waitForRun((await op.incidents.reindex({ hostId: bed.hosts.src! })).id, 60_000);
+    expect(done.state, `${done.error}\n${await runLog(done.id)}`).toBe("succeeded");
+    expect(await runLog(done.id)).toMatch(/DELETE\/UPDATE over 10 rows/);
+    // UPDATE ... WHERE id % 1000 = i changes 12 customers: over 10, so an incident now
+    const small = await db().binlogIncident.findMany({ where: { hostId: bed.hosts.src!, kind: "mass_update", tableName: "shop.customers", rowCount: 12 } });
+    expect(small.length).toBeGreaterThanOrEqual(5);
   });
 });

@@ -1,4 +1,5 @@
 "use client";
+import { RepairSqlDownload } from "@/components/incidents/repair-sql-download";
 import Link from "next/link";
 import { use, useEffect, useRef } from "react";
 import { RunParams } from "@/components/runs/run-params";
@@ -68,6 +69,7 @@ export default function RunPage({ params }: { params: Promise<{ id: string }> })
                     View backup
                   </ButtonLink>
                 )}
+                {run.kind === "table-restore" && run.state === "succeeded" && can("operator") && <RepairSqlDownload runId={run.id} />}
                 {can("operator") && isActive(run.state) && !run.cancelRequested && (
                   <Button variant="danger" loading={cancel.isPending} onClick={() => cancel.mutate({ id })}>
                     Cancel
