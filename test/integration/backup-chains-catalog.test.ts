@@ -78,6 +78,9 @@ describe("backup chains in the catalog", () => {
     expect(v.state, vlog).toBe("succeeded");
     expect(vlog).toMatch(/Prepared link 1\/3 \(full/);
     expect(vlog).toMatch(/Prepared link 3\/3 \(incremental/);
+    // the objects of every link were checked, not only the incremental's
+    const checks = JSON.parse((await db().verification.findFirstOrThrow({ where: { runId: v.id } })).checks) as { name: string; detail: string }[];
+    expect(checks.find((c) => c.name === "objects")!.detail).toMatch(/^3 objects, \d+ bytes \(with the 2 earlier link\(s\) of its chain\)/);
 
     // a base with dependents cannot be deleted by hand
     await expect(deleteBackup({ backupId: i1.id, actor: admin })).rejects.toThrow(new RegExp(`base of ${i2.id}`));
