@@ -1,7 +1,7 @@
 // Command line of `npm run bench -- [flags]`.
 import os from "node:os";
 
-export const GROUPS = ["dump", "restore", "physical", "stream", "binlog", "replay", "incidents"] as const;
+export const GROUPS = ["dump", "restore", "physical", "stream", "binlog", "replay", "incidents", "incremental"] as const;
 export type Group = (typeof GROUPS)[number];
 
 export type BenchArgs = {

@@ -249,6 +249,17 @@ export function renderMarkdown(r: Report): string {
     out.push("");
   }
 
+  const incr = r.lines.filter((l) => l.group === "incremental");
+  if (incr.length) {
+    out.push("## mariabackup incrementals: size and time after changing rows, restore time against chain length", "", ...header(["line", "time s", "output MB", "chain length", "peak RSS MB", "equal to source at its point", "notes"]));
+    for (const l of incr) {
+      const s = status(l);
+      if (s) out.push(row([l.name, "—", "—", "—", "—", "—", s]));
+      else out.push(row([l.name, f1(l.seconds), l.outputBytes === undefined ? "—" : mbs(l.outputBytes), l.extra?.chainLength as number, l.peakRssMb, l.equal === undefined ? "—" : equalCell(l), l.note ?? ""]));
+    }
+    out.push("");
+  }
+
   if (r.notes.length) {
     out.push("## Notes", "");
     for (const n of r.notes) out.push(`- ${n}`);

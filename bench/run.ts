@@ -14,6 +14,7 @@ import { dumpStep } from "./dump-step";
 import { log, mb } from "./log";
 import { LoadSampler, machineFacts } from "./machine";
 import { physicalStep } from "./physical-step";
+import { incrementalStep } from "./incremental-step";
 import { DBBACKUP, ROOT, start } from "./proc";
 import { replayStep } from "./replay-step";
 import { incidentStep } from "./incident-step";
@@ -100,6 +101,8 @@ async function bench(args: BenchArgs): Promise<Report> {
   if (replay) await replayStep(ctx);
   throwIfAborted();
   if (!skip.has("incidents") && !skip.has("binlog")) await incidentStep(ctx);
+  // it changes the source's rows: after every step that compares with the source's checksums
+  if (!skip.has("incremental")) await incrementalStep(ctx);
   for (const g of skip) ctx.notes.push(`Group "${g}" was left out (--skip).`);
   if (args.without.size) ctx.notes.push(`Treated as not installed (--without): ${[...args.without].join(", ")}.`);
 

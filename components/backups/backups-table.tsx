@@ -8,7 +8,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import type { RouterOutputs } from "@/lib/trpc";
 import { formatBytes, formatDuration, formatRelative } from "@/server/util/format";
-import { ChainBadge, ChainBrokenBadge } from "./chain-badge";
+import { ChainBadge, ChainBrokenBadge, PredictedRestore } from "./chain-badge";
 import { RestoreDialog } from "./restore-dialog";
 
 type Backup = RouterOutputs["backups"]["list"]["items"][number];
@@ -75,6 +75,7 @@ export function BackupsTable({ backups, showHost = true, empty }: { backups: Bac
               <Td>
                 <VerifyBadge state={b.verifyState} />
                 <ChainBrokenBadge reason={b.chainBroken} />
+                {!b.chainBroken && <PredictedRestore p={b.predictedRestore} />}
               </Td>
               <Td className="text-right">
                 {can("operator") && (

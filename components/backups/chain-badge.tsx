@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
+import { formatDuration } from "@/server/util/format";
 
 type ChainFields = { id: string; backupKind: string; parentBackupId: string | null; chainRootId: string | null; fromLsn: string | null; toLsn: string | null; chainBroken: string | null };
 
@@ -79,5 +80,15 @@ export function ChainLinks({ chain, currentId }: { chain: { links: LinkView[]; d
         {chain.dependents.length > 0 && ` ${chain.dependents.length} later backup${chain.dependents.length === 1 ? " is" : "s are"} taken against it: ${chain.dependents.map((d) => `${d.kind} ${d.id}`).join(", ")}.`}
       </p>
     </div>
+  );
+}
+
+/** The predicted restore time of a physical backup, from this host's own measurements, or why there is none. */
+export function PredictedRestore({ p }: { p: { ms: number | null; basis: string } | null | undefined }) {
+  if (!p) return null;
+  return (
+    <span className="mt-0.5 block text-xs text-slate-500" title={p.basis} data-testid="predicted-restore">
+      {p.ms === null ? "restore time: no measurement yet" : `restore ≈ ${formatDuration(p.ms)}`}
+    </span>
   );
 }

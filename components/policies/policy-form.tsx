@@ -47,6 +47,8 @@ export function PolicyForm({ policy, defaultHostId }: { policy?: Policy; default
     hostId: policy?.hostId ?? defaultHostId ?? "",
     targetId: policy?.targetId ?? "",
     engine: policy?.engine ?? "auto",
+    backupKind: policy?.backupKind ?? "full",
+    rtoSeconds: policy?.rtoSeconds ? String(policy.rtoSeconds) : "",
     databases: (policy?.databases ?? []).join(", "),
     schedule: policy?.schedule ?? "0 3 * * *",
     timezone: policy?.timezone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"),
@@ -80,6 +82,8 @@ export function PolicyForm({ policy, defaultHostId }: { policy?: Policy; default
     hostId: f.hostId || hosts.data?.[0]?.id || "",
     targetId: f.targetId || targets.data?.[0]?.id || "",
     engine: f.engine,
+    backupKind: f.backupKind as "full" | "incremental" | "differential",
+    rtoSeconds: num(f.rtoSeconds) ?? null,
     databases: f.databases.split(",").map((s) => s.trim()).filter(Boolean),
     excludeTables: policy?.excludeTables ?? [],
     schedule: f.schedule,
@@ -138,6 +142,16 @@ export function PolicyForm({ policy, defaultHostId }: { policy?: Policy; default
                 <option key={e}>{e}</option>
               ))}
             </Select>
+          </Field>
+          <Field label="Backup kind" htmlFor="backupKind" hint="mariabackup chains: incremental = since the newest backup, differential = since the newest full (a full when there is none)." className="sm:col-span-2">
+            <Select id="backupKind" value={f.backupKind} onChange={set("backupKind")}>
+              {["full", "incremental", "differential"].map((k) => (
+                <option key={k}>{k}</option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="RTO target (seconds)" htmlFor="rtoSeconds" error={err("rtoSeconds")} hint="An incremental predicted to restore slower becomes a differential or a full." className="sm:col-span-2">
+            <Input id="rtoSeconds" value={f.rtoSeconds} onChange={set("rtoSeconds")} placeholder="none" />
           </Field>
           <Field label="Databases" htmlFor="databases" hint="Comma-separated; empty = all." className="sm:col-span-4">
             <Input id="databases" value={f.databases} onChange={set("databases")} placeholder="shop, billing" />

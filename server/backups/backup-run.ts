@@ -12,6 +12,7 @@ import { openTargetStore } from "../storage/open-store";
 import { formatBytes } from "../util/format";
 import { newId } from "../util/ids";
 import { catalogBase } from "./catalog-base";
+import { kindWithinRto } from "./rto-choice";
 import type { StartBackupInput } from "./schemas";
 
 type Workspace = { targetId: string; prefix: string; backupId: string };
@@ -34,7 +35,11 @@ export const backupRunKind: RunKind<StartBackupInput> = {
     // deltas are mariabackup's: "auto" means mariabackup for them
     const engineName = kind !== "full" && (p.engine ?? "auto") === "auto" ? "mariabackup" : p.engine;
     const choice = chooseEngine(facts, { engine: engineName, destination: target.kind === "s3" ? "s3" : "local", serverName: host.name });
-    const base = await catalogBase(ctx, { hostId: host.id, targetId: target.id, kind, fromBackupId: p.incrementalFromBackupId });
+    let base = await catalogBase(ctx, { hostId: host.id, targetId: target.id, kind, fromBackupId: p.incrementalFromBackupId });
+    // a policy's RTO may turn its next incremental into a differential or a full (rto-choice.ts)
+    const policy = ctx.run.policyId && !p.incrementalFromBackupId ? await db().policy.findUnique({ where: { id: ctx.run.policyId }, select: { rtoSeconds: true } }) : null;
+    const within = await kindWithinRto(ctx, { hostId: host.id, kind, base, rtoSeconds: policy?.rtoSeconds ?? null });
+    if (within !== kind) base = await catalogBase(ctx, { hostId: host.id, targetId: target.id, kind: within });
     const key = p.encryptionKeyId ? await loadEncryptionKey(p.encryptionKeyId) : null;
     const backupId = newId("b");
     const prefix = `${host.name}/${backupId}/`;

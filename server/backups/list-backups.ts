@@ -3,6 +3,7 @@ import { db, parseJson } from "../db/client";
 import { notFound } from "../errors";
 import { openStore } from "../storage/open-store";
 import { backupChainView } from "./chain-view";
+import { predictionsFor } from "./restore-prediction";
 
 export type BackupFilters = { hostId?: string; policyId?: string; state?: string; limit?: number; cursor?: string };
 
@@ -20,7 +21,10 @@ export async function listBackups(f: BackupFilters = {}) {
     ...(f.cursor ? { cursor: { id: f.cursor }, skip: 1 } : {}),
     include: { host: { select: { id: true, name: true } }, target: { select: { id: true, name: true, kind: true } } },
   });
-  const items = rows.slice(0, limit).map(present);
+  const page = rows.slice(0, limit).map(present);
+  // physical backups: the restore time predicted from this host's own restore verifications
+  const predicted = await predictionsFor(page);
+  const items = page.map((b) => ({ ...b, predictedRestore: predicted[b.id] ?? null }));
   return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : undefined };
 }
 
@@ -33,7 +37,8 @@ export async function getBackup(id: string) {
   const verifications = await db().verification.findMany({ where: { backupId: id }, orderBy: { createdAt: "desc" }, take: 20 });
   const { target, ...rest } = b;
   const chain = b.toLsn ? await backupChainView(b) : null;
-  return { ...present(rest), target: { id: target.id, name: target.name, kind: target.kind }, verifications, chain };
+  const predictedRestore = (await predictionsFor([b]))[b.id] ?? null;
+  return { ...present(rest), target: { id: target.id, name: target.name, kind: target.kind }, verifications, chain, predictedRestore };
 }
 
 /** The manifest as stored with the backup (read from the storage target). */

@@ -5,18 +5,8 @@ import { comparePos, formatPos, parsePos, type BinlogPos } from "./positions";
 
 export type PitrTarget = { time: Date } | { gtid: string } | { position: BinlogPos };
 
-export type PlanBackup = {
-  id: string;
-  consistentAt: Date;
-  file: string | null;
-  position: number | null;
-  gtid: string | null;
-  engine: string;
-  sizeBytes: number;
-  verifyState: string;
-  /** mariabackup chains: the backup's kind, its base and LSN range (the timeline draws the links) */
-  chain?: { kind: string; parentId: string | null; fromLsn: string | null; toLsn: string | null };
-};
+/** `chain`: a mariabackup backup's kind, base and LSN range (the timeline draws the links) */
+export type PlanBackup = { id: string; consistentAt: Date; file: string | null; position: number | null; gtid: string | null; engine: string; sizeBytes: number; verifyState: string; chain?: { kind: string; parentId: string | null; fromLsn: string | null; toLsn: string | null } };
 
 export type PitrPlan = {
   target: PitrTarget;

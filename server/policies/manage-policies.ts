@@ -26,6 +26,7 @@ function columns(v: PolicyInput) {
     targetId: v.targetId,
     engine: v.engine,
     ...(v.backupKind ? { backupKind: v.backupKind } : {}),
+    ...(v.rtoSeconds !== undefined ? { rtoSeconds: v.rtoSeconds } : {}),
     databases: JSON.stringify(v.databases),
     excludeTables: JSON.stringify(v.excludeTables),
     schedule: v.schedule,

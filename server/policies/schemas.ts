@@ -33,6 +33,8 @@ const policyFields = {
   /** mariabackup chains: full, incremental (since the newest backup) or differential (since the newest full) */
   /** (absent: unchanged on update, "full" on create) */
   backupKind: z.enum(BACKUP_KINDS).optional(),
+  /** restore-time objective in seconds: an incremental predicted to restore slower becomes a differential or full */
+  rtoSeconds: z.coerce.number().int().min(1).max(31_536_000).nullish(),
   databases: z.array(z.string().trim().min(1).max(64)).default([]),
   excludeTables: z.array(z.string().regex(/^[^.]+\.[^.]+$/, "Use database.table")).default([]),
   schedule: z.string().trim().min(1, "Enter a cron expression, e.g. 0 3 * * *."),

@@ -55,22 +55,27 @@ export async function verifyBackupSet(ctx: WorkContext, o: VerifyOptions): Promi
   let checkedObjects = 0;
   const bad: string[] = [];
   await runCheck(checks, "objects", async () => {
-    const queue = [...m.objects];
+    // an incremental or differential: the objects of every earlier link of its chain too
+    const links = [...reader.ancestors, reader];
+    const queue = links.flatMap((r) => r.manifest.objects.map((obj) => ({ r, obj })));
+    const total = queue.length;
     const worker = async () => {
-      for (let obj = queue.shift(); obj; obj = queue.shift()) {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const { r, obj } = item;
         if (ctx.signal.aborted) throw ctx.signal.reason;
         try {
-          await reader.check(obj);
+          await r.check(obj);
         } catch (e) {
-          bad.push(`${obj.path}: ${errorMessage(e)}`);
+          bad.push(`${r === reader ? obj.path : r.describe(obj)}: ${errorMessage(e)}`);
         }
         checkedBytes += obj.size;
         ctx.progress({ bytesDone: checkedBytes, tablesDone: ++checkedObjects });
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, queue.length || 1) }, worker));
-    if (bad.length) return { ok: false, detail: `${bad.length} of ${m.objects.length} objects fail: ${bad.slice(0, 5).join("; ")}` };
-    return `${m.objects.length} objects, ${m.totals.storedBytes} bytes: sizes, sha256, ${m.encryption ? "decryption, " : ""}decompression all good`;
+    if (bad.length) return { ok: false, detail: `${bad.length} of ${total} objects fail: ${bad.slice(0, 5).join("; ")}` };
+    const chainNote = links.length > 1 ? ` (with the ${links.length - 1} earlier link(s) of its chain)` : "";
+    return `${total} objects, ${links.reduce((a, r) => a + r.manifest.totals.storedBytes, 0)} bytes${chainNote}: sizes, sha256, ${m.encryption ? "decryption, " : ""}decompression all good`;
   });
   if (bad.length || o.objectsOnly) return finish();
 

@@ -13,6 +13,8 @@ import { db } from "../../server/db/client";
 import { renderMetrics } from "../../server/metrics/registry";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { createChannel } from "../../server/notify/channels";
+import { createPolicy } from "../../server/policies/manage-policies";
+import { runPolicyNow } from "../../server/policies/policy-backup";
 import { Runner } from "../../server/runner/runner";
 import { startVerify } from "../../server/verify/start-verify";
 import { useTempCatalog } from "../helpers/catalog";
@@ -76,6 +78,9 @@ describe("backup chains in the catalog", () => {
     expect(v.state, vlog).toBe("succeeded");
     expect(vlog).toMatch(/Prepared link 1\/3 \(full/);
     expect(vlog).toMatch(/Prepared link 3\/3 \(incremental/);
+    // the objects of every link were checked, not only the incremental's
+    const checks = JSON.parse((await db().verification.findFirstOrThrow({ where: { runId: v.id } })).checks) as { name: string; detail: string }[];
+    expect(checks.find((c) => c.name === "objects")!.detail).toMatch(/^3 objects, \d+ bytes \(with the 2 earlier link\(s\) of its chain\)/);
 
     // a base with dependents cannot be deleted by hand
     await expect(deleteBackup({ backupId: i1.id, actor: admin })).rejects.toThrow(new RegExp(`base of ${i2.id}`));
@@ -102,5 +107,14 @@ describe("backup chains in the catalog", () => {
     expect(i3.parentBackupId).toBe(d.id);
     const v3 = await waitForRun((await startVerify({ backupId: d.id, actor: operator })).id);
     expect(v3.state, await runLog(v3.id)).toBe("succeeded");
-  }, 240_000);
+
+    // a policy that schedules differentials: "Run now" (the scheduler's input) takes one against the newest full
+    const policy = await createPolicy({
+      input: { name: "hourly diff", hostId, targetId, engine: "mariabackup", backupKind: "differential", databases: [], excludeTables: [], schedule: "0 * * * *", timezone: "UTC", compression: "zstd", compressionLevel: 3, retention: { keepLast: 24 }, binlogArchiving: false, enabled: true, verifySchedule: null },
+      actor: operator,
+    });
+    const pr = await waitForRun((await runPolicyNow({ id: policy.id, actor: operator })).id);
+    expect(pr.state, await runLog(pr.id)).toBe("succeeded");
+    expect(await db().backup.findUniqueOrThrow({ where: { id: pr.backupId! } })).toMatchObject({ backupKind: "differential", parentBackupId: full.id, policyId: policy.id });
+  }, 300_000);
 });

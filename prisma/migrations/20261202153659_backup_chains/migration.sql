@@ -8,3 +8,4 @@ ALTER TABLE "Backup" ADD COLUMN "toLsn" TEXT;
 ALTER TABLE "Backup" ADD COLUMN "chainBroken" TEXT;
 CREATE INDEX "Backup_parentBackupId_idx" ON "Backup"("parentBackupId");
 ALTER TABLE "Policy" ADD COLUMN "backupKind" TEXT NOT NULL DEFAULT 'full';
+ALTER TABLE "Policy" ADD COLUMN "rtoSeconds" INTEGER;

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { use, useState } from "react";
 import { Coordinates, VerifyBadge } from "@/components/backups/backups-table";
-import { ChainLinks } from "@/components/backups/chain-badge";
+import { ChainLinks, PredictedRestore } from "@/components/backups/chain-badge";
 import { describeFingerprint, describeFormat } from "@/components/backups/describe";
 import { RestoreDialog } from "@/components/backups/restore-dialog";
 import { VerificationChecks, VerificationResult } from "@/components/backups/verification-checks";
@@ -179,6 +179,11 @@ export default function BackupPage({ params }: { params: Promise<{ id: string }>
                   <Row label="Compression">{b.compression}</Row>
                   <Row label="Encryption">{b.encryptionKey ? `${b.encryptionKey.name} (key ${b.encryptionKey.keyId})` : "none"}</Row>
                   <Row label="Lock time">{b.lockMs === null ? "—" : `${b.lockMs.toFixed(1)} ms`}</Row>
+                  {b.predictedRestore && !b.chainBroken && (
+                    <Row label="Predicted restore">
+                      <PredictedRestore p={b.predictedRestore} />
+                    </Row>
+                  )}
                   <Row label="Coordinates">
                     <Coordinates file={b.binlogFile} pos={b.binlogPos} gtid={b.gtid} />
                   </Row>
