@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBuiltins } from "../server/composition-root";
 import { errorMessage } from "../server/errors";
+import { registerAgentCommand } from "./commands/agent";
 import { registerBackupCommands } from "./commands/backup";
 import { registerBinlogCommands } from "./commands/binlog-stream";
 import { registerEngineCommands } from "./commands/engine";
@@ -41,6 +42,7 @@ registerRestoreCommand(program);
 registerVerifyCommand(program);
 registerBinlogCommands(program);
 registerStatusCommand(program);
+registerAgentCommand(program);
 
 program
   .command("demo")

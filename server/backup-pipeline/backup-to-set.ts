@@ -101,6 +101,12 @@ export type BackupToSetOptions = {
   /** the catalog's host id, recorded in the manifest (runs only) */
   hostId?: string;
   backupId?: string;
+  /**
+   * Called after every data object is written and before the manifest (the commit point): a
+   * runner agent checks its fenced lease here, so a zombie never commits a set (throw to abort;
+   * the set is then removed).
+   */
+  beforeCommit?: () => Promise<void>;
 };
 
 export type BackupToSetResult = { manifest: Manifest; manifestSha256: string; location: string };
@@ -133,6 +139,7 @@ export async function backupToSet(ctx: WorkContext, o: BackupToSetOptions): Prom
       options: o.options ?? {},
     });
     if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+    await o.beforeCommit?.();
     ctx.progress({ phase: "writing manifest" });
     const { manifest, sha256 } = await set.commit({
       ...outcome,
