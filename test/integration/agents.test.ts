@@ -8,6 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent, bindHost, listAgents, revokeAgent } from "../../server/agents/manage-agents";
+import { checkAgentsOffline } from "../../server/agents/offline";
+import { createChannel } from "../../server/notify/channels";
 import { startAgentDispatch, type AgentDispatcher } from "../../server/agents/queue";
 import { BackupSetReader } from "../../server/artifact/backup-set-reader";
 import { startBackup } from "../../server/backups/start-backup";
@@ -15,11 +17,13 @@ import { db } from "../../server/db/client";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { restorePhysicalToSandboxDetailed } from "../../server/restore/physical/restore-to-sandbox";
 import { setRunDispatcher } from "../../server/runner/dispatch";
+import { cancelRun } from "../../server/runner/cancel-run";
 import { Runner } from "../../server/runner/runner";
 import { LocalStore } from "../../server/storage/local-store";
 import { startAgentApiServer, startAgentProcess, type AgentProcess } from "../helpers/agents";
 import { useTempCatalog } from "../helpers/catalog";
 import { createBtrfsVolume, seedSample, testContext } from "../helpers/physical";
+import { startHttpReceiver } from "../helpers/receivers";
 import { startRedis, type TestRedis } from "../helpers/redis";
 import { checksums, runLog, waitFor, waitForRun } from "../helpers/runs";
 
@@ -207,6 +211,22 @@ describe("runner agents over BullMQ", () => {
     expect((await r.json()).message).toMatch(/revoked/);
   }, 120_000);
 
+  it("Cancel on the dashboard reaches the agent: the run ends cancelled and its objects are removed", async () => {
+    const hold = await holdDumpMidway();
+    const runId = await startLogicalB();
+    try {
+      await hold.reached(1, runId);
+      await cancelRun({ runId, actor: admin });
+      const done = await waitForRun(runId, 60_000);
+      expect(done.state, await runLog(runId)).toBe("cancelled");
+      expect(await runLog(runId)).toMatch(/Cancelled; partial objects removed/);
+    } finally {
+      await hold.release();
+    }
+    expect(await db().backup.count({ where: { runId } })).toBe(0);
+    expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
+  }, 90_000);
+
   it("fenced lease: an agent paused past its queue lock is replaced; on resume its writes are refused, one backup is recorded and no orphan objects remain", async () => {
     const hold = await holdDumpMidway();
     const before = await db().backup.count({ where: { hostId: ids.b } });
@@ -266,4 +286,25 @@ describe("runner agents over BullMQ", () => {
     expect(await runLog(next)).toMatch(/on agent agent-b/);
     expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
   }, 150_000);
+
+  it("an agent that goes silent is shown offline and notified once", async () => {
+    const hook = await startHttpReceiver();
+    try {
+      await createChannel({ input: { name: "agents-hook", config: { kind: "webhook", url: hook.url }, events: ["agent-offline"], enabled: true }, actor: admin });
+      await agentA.stop();
+      process.env.DBBACKUP_AGENT_OFFLINE_MS = "5000"; // 60 s in production
+      await waitFor(async () => (await listAgents()).find((a) => a.name === "agent-a")!.status === "offline", 20_000, "agent-a to show offline");
+      expect((await listAgents()).find((a) => a.name === "agent-b")!.status).toBe("online");
+      await checkAgentsOffline();
+      await checkAgentsOffline(); // one notification per silence
+      // (agent B may be reported too if this loaded machine delayed its heartbeat past 5 s: only agent A's count is asserted)
+      const sent = hook.requests.map((r) => JSON.parse(r.body) as { event: string; title: string; text: string }).filter((n) => n.title.includes("agent-a"));
+      expect(sent.map((n) => `${n.event}: ${n.title}`)).toEqual(["agent-offline: Agent agent-a is offline"]);
+      expect(sent[0]!.title).toBe("Agent agent-a is offline");
+      expect(sent[0]!.text).toMatch(/db-a/);
+    } finally {
+      delete process.env.DBBACKUP_AGENT_OFFLINE_MS;
+      await hook.close();
+    }
+  }, 60_000);
 });
