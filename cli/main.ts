@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBuiltins } from "../server/composition-root";
 import { errorMessage } from "../server/errors";
+import { registerAgentCommand } from "./commands/agent";
 import { registerBackupCommands } from "./commands/backup";
 import { registerBinlogEventsCommand } from "./commands/binlog-events";
 import { registerBinlogCommands } from "./commands/binlog-stream";
@@ -43,6 +44,7 @@ registerVerifyCommand(program);
 registerBinlogCommands(program);
 registerBinlogEventsCommand(program);
 registerStatusCommand(program);
+registerAgentCommand(program);
 
 program
   .command("demo")

@@ -1,3 +1,5 @@
+import { checkAgentsOffline } from "./agents/offline";
+import { startAgentDispatch } from "./agents/queue";
 import { masterKey } from "./catalog-secrets/key";
 import { registerBuiltins } from "./composition-root";
 import { db } from "./db/client";
@@ -51,6 +53,10 @@ export function startBackgroundServices() {
       );
     }
   });
+  // runner agents: runs of hosts bound to an agent go to its BullMQ queue (only with DBBACKUP_REDIS_URL)
+  if (startAgentDispatch()) logger.info("runner agents: runs of agent-bound hosts are queued on Redis (DBBACKUP_REDIS_URL)");
+  const agentTimer = setInterval(() => void checkAgentsOffline().catch((e) => logger.warn({ err: errorMessage(e) }, "agent offline check failed")), 10_000);
+  agentTimer.unref();
   embeddedRunner().start();
   startScheduler();
   const staleTimer = setInterval(() => void checkStalePolicies().catch((e) => logger.warn({ err: errorMessage(e) }, "stale check failed")), 60_000);

@@ -20,6 +20,7 @@ const NAV: { section?: string; items: Item[] }[] = [
   {
     section: "Settings",
     items: [
+      { href: "/agents", label: "Agents", icon: "M4 5h16v10H4zM8 19h8M12 15v4M8 9h.01M12 9h4" },
       { href: "/storage", label: "Storage", icon: "M3 15a4 4 0 0 0 4 4h10a4 4 0 0 0 .9-7.9A6 6 0 0 0 6.3 9.6 4 4 0 0 0 3 15Z" },
       { href: "/keys", label: "Encryption keys", icon: "M15 7a2 2 0 1 1 0 4 2 2 0 0 1 0-4Zm-4 4-7 7v3h3l7-7M7 17l2 2" },
       { href: "/notifications", label: "Notifications", icon: "M15 17h5l-1.4-1.4A2 2 0 0 1 18 14.2V11a6 6 0 1 0-12 0v3.2c0 .5-.2 1-.6 1.4L4 17h5m6 0a3 3 0 1 1-6 0" },
@@ -69,4 +70,4 @@ export function Sidebar() {
 }
 
 /** Pages that exist in this build; later features add theirs here. */
-export const ENABLED = new Set(["/", "/hosts", "/backups", "/runs", "/policies", "/verifications", "/storage", "/keys", "/notifications", "/users", "/audit"]);
+export const ENABLED = new Set(["/", "/hosts", "/backups", "/runs", "/policies", "/verifications", "/agents", "/storage", "/keys", "/notifications", "/users", "/audit"]);

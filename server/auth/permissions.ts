@@ -31,6 +31,12 @@ export const PERMISSIONS: Record<string, Role | "public"> = {
   "hosts.testSaved": "operator",
   "hosts.introspect": "operator",
 
+  // runner agents: viewers see them (no token material), admins create and revoke tokens and bind hosts
+  "agents.list": "viewer",
+  "agents.create": "admin",
+  "agents.revoke": "admin",
+  "agents.bindHost": "admin",
+
   // storage targets
   "storage.list": "viewer",
   "storage.get": "viewer",

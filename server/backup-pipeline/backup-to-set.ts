@@ -105,6 +105,12 @@ export type BackupToSetOptions = {
   backupId?: string;
   /** an incremental or differential (mariabackup): the base it is a delta of (see chain-base.ts) */
   base?: ChainBase | null;
+  /**
+   * Called after every data object is written and before the manifest (the commit point): a
+   * runner agent checks its fenced lease here, so a zombie never commits a set (throw to abort;
+   * the set is then removed).
+   */
+  beforeCommit?: () => Promise<void>;
 };
 
 export type BackupToSetResult = { manifest: Manifest; manifestSha256: string; location: string };
@@ -139,6 +145,7 @@ export async function backupToSet(ctx: WorkContext, o: BackupToSetOptions): Prom
     });
     const chain = chainLinkOf(backupId, o.engine, outcome, o.base ?? null);
     if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+    await o.beforeCommit?.();
     ctx.progress({ phase: "writing manifest" });
     const { manifest, sha256 } = await set.commit({
       ...outcome,

@@ -14,8 +14,61 @@ import { newId } from "../util/ids";
 import { catalogBase } from "./catalog-base";
 import { kindWithinRto } from "./rto-choice";
 import type { StartBackupInput } from "./schemas";
+import type { Host, Run } from "../db/generated/client";
+import type { Manifest } from "../artifact/manifest";
 
 type Workspace = { targetId: string; prefix: string; backupId: string };
+
+type Tx = Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0];
+
+/**
+ * The catalog side of a finished backup, in the caller's transaction: the Backup row (from its
+ * manifest), the run's link to it and the audit event. The embedded backup run and a runner
+ * agent's reported result both go through here, after the manifest was written.
+ */
+export async function recordBackup(
+  tx: Tx,
+  o: { run: Pick<Run, "id" | "policyId">; host: Pick<Host, "id" | "name">; targetId: string; prefix: string; backupId: string; manifest: Manifest; manifestSha256: string; encryptionKeyId: string | null; startedAt: Date; via?: string },
+) {
+  const { manifest } = o;
+  const b = await tx.backup.create({
+    data: {
+      id: o.backupId,
+      hostId: o.host.id,
+      policyId: o.run.policyId,
+      targetId: o.targetId,
+      runId: o.run.id,
+      engine: manifest.engine,
+      format: manifest.layout,
+      location: o.prefix,
+      sizeBytes: BigInt(manifest.totals.storedBytes),
+      objectCount: manifest.objects.length,
+      startedAt: new Date(manifest.startedAt ?? o.startedAt),
+      // engines record when their data is consistent to; without it, the finish time is a safe upper bound
+      consistentAt: typeof manifest.details.consistentAt === "string" ? new Date(manifest.details.consistentAt) : new Date(manifest.finishedAt),
+      finishedAt: new Date(manifest.finishedAt),
+      lockMs: manifest.lockMs,
+      binlogFile: manifest.coordinates?.file ?? null,
+      binlogPos: manifest.coordinates ? BigInt(manifest.coordinates.position) : null,
+      gtid: manifest.coordinates?.gtid ?? null,
+      serverVersion: `${manifest.server.flavor} ${manifest.server.version}`,
+      compression: manifest.compression.algorithm,
+      encrypted: !!manifest.encryption,
+      encryptionKeyId: o.encryptionKeyId,
+      databases: JSON.stringify(manifest.databases.map((d) => d.name)),
+      manifestSha256: o.manifestSha256,
+      // a physical chain's link (mariabackup incrementals and differentials); a full has none
+      backupKind: manifest.chain?.kind ?? "full",
+      parentBackupId: manifest.chain?.parent?.id ?? null,
+      chainRootId: manifest.chain?.rootId ?? null,
+      fromLsn: manifest.chain?.fromLsn ?? null,
+      toLsn: manifest.chain?.toLsn ?? null,
+    },
+  });
+  await tx.run.update({ where: { id: o.run.id }, data: { backupId: b.id } });
+  await recordAudit({ system: o.via ?? "runner" }, "backup.complete", { type: "backup", id: b.id }, { host: o.host.name, bytes: manifest.totals.storedBytes, run: o.run.id }, tx);
+  return b;
+}
 
 /** The "backup" run: fresh facts, engine, objects to the target, manifest last, then the catalog row. */
 export const backupRunKind: RunKind<StartBackupInput> = {
@@ -67,46 +120,8 @@ export const backupRunKind: RunKind<StartBackupInput> = {
       backupId,
       base,
     });
-    const chain = manifest.chain;
     // recorded only once the manifest is written: a catalog row never points at a partial backup
-    const backup = await db().$transaction(async (tx) => {
-      const b = await tx.backup.create({
-        data: {
-          id: backupId,
-          hostId: host.id,
-          policyId: ctx.run.policyId,
-          targetId: target.id,
-          runId: ctx.run.id,
-          engine: manifest.engine,
-          format: manifest.layout,
-          location: prefix,
-          sizeBytes: BigInt(manifest.totals.storedBytes),
-          objectCount: manifest.objects.length,
-          startedAt: new Date(manifest.startedAt ?? startedAt),
-          // engines record when their data is consistent to; without it, the finish time is a safe upper bound
-          consistentAt: typeof manifest.details.consistentAt === "string" ? new Date(manifest.details.consistentAt) : new Date(manifest.finishedAt),
-          finishedAt: new Date(manifest.finishedAt),
-          lockMs: manifest.lockMs,
-          binlogFile: manifest.coordinates?.file ?? null,
-          binlogPos: manifest.coordinates ? BigInt(manifest.coordinates.position) : null,
-          gtid: manifest.coordinates?.gtid ?? null,
-          serverVersion: `${manifest.server.flavor} ${manifest.server.version}`,
-          compression: manifest.compression.algorithm,
-          encrypted: !!manifest.encryption,
-          encryptionKeyId: p.encryptionKeyId ?? null,
-          databases: JSON.stringify(manifest.databases.map((d) => d.name)),
-          manifestSha256: sha256,
-          backupKind: chain?.kind ?? "full",
-          parentBackupId: chain?.parent?.id ?? null,
-          chainRootId: chain?.rootId ?? null,
-          fromLsn: chain?.fromLsn ?? null,
-          toLsn: chain?.toLsn ?? null,
-        },
-      });
-      await tx.run.update({ where: { id: ctx.run.id }, data: { backupId: b.id } });
-      await recordAudit({ system: "runner" }, "backup.complete", { type: "backup", id: b.id }, { host: host.name, bytes: manifest.totals.storedBytes, run: ctx.run.id }, tx);
-      return b;
-    });
+    const backup = await db().$transaction((tx) => recordBackup(tx, { run: ctx.run, host, targetId: target.id, prefix, backupId, manifest, manifestSha256: sha256, encryptionKeyId: p.encryptionKeyId ?? null, startedAt }));
     // the progress totals were estimates; the run ends with what was actually written
     const t = manifest.totals;
     ctx.progress({ phase: "done", bytesDone: t.rawBytes, bytesTotal: t.rawBytes, ...(t.rows ? { rowsDone: t.rows, rowsTotal: t.rows } : {}), ...(t.tables ? { tablesDone: t.tables, tablesTotal: t.tables } : {}) });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const NOTIFY_EVENTS = ["failure", "success", "stale", "verify-failure"] as const;
+export const NOTIFY_EVENTS = ["failure", "success", "stale", "verify-failure", "agent-offline"] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 const url = z

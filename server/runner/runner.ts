@@ -7,6 +7,7 @@ import { ProgressTracker } from "./progress-tracker";
 import { runKind, type RunContext } from "./run-kinds";
 import { runEvents } from "./run-events";
 import { appendRunLog } from "./run-log";
+import { isAgentLease, runDispatcher } from "./dispatch";
 
 export type RunnerOptions = {
   /** identifies this runner in leases */
@@ -106,7 +107,8 @@ export class Runner {
       // take it over with the same conditional update as a claim, so two runners never recover one run
       const took = await db().run.updateMany({
         where: { id: run.id, state: "running", leaseExpiresAt: run.leaseExpiresAt },
-        data: { leaseOwner: this.id, leaseExpiresAt: new Date(Date.now() + this.opts.leaseMs) },
+        // a new fence: whoever held the run (an agent paused past its lease) can no longer write for it
+        data: { leaseOwner: this.id, leaseExpiresAt: new Date(Date.now() + this.opts.leaseMs), fence: { increment: 1 } },
       });
       if (took.count !== 1) continue;
       const kind = runKind(run.kind);
@@ -130,9 +132,10 @@ export class Runner {
 
   private async claimAvailable() {
     if (this.stopped) return;
-    const running = await db().run.findMany({ where: { state: "running" }, select: { id: true, hostId: true, kind: true } });
+    const running = await db().run.findMany({ where: { state: "running" }, select: { id: true, hostId: true, kind: true, leaseOwner: true } });
     const isWork = (kind: string) => (runKind(kind)?.group ?? "work") === "work";
-    let workRunning = running.filter((r) => isWork(r.kind)).length;
+    // runs held by agents use the agents' capacity, not this process's
+    let workRunning = running.filter((r) => isWork(r.kind) && !isAgentLease(r.leaseOwner)).length;
     const perHost = new Map<string, number>();
     for (const r of running) if (r.hostId && isWork(r.kind)) perHost.set(r.hostId, (perHost.get(r.hostId) ?? 0) + 1);
     const queued = await db().run.findMany({ where: { state: "queued", notBefore: { lte: new Date() } }, orderBy: { queuedAt: "asc" }, take: 50 });
@@ -140,10 +143,14 @@ export class Runner {
       const kind = runKind(run.kind);
       if (!kind) continue; // a kind this process does not know (e.g. registered elsewhere): leave it
       const work = (kind.group ?? "work") === "work";
-      if (work) {
-        if (workRunning >= this.opts.maxConcurrent) continue;
-        if (run.hostId && (perHost.get(run.hostId) ?? 0) >= this.opts.maxPerHost) continue;
+      if (work && run.hostId && (perHost.get(run.hostId) ?? 0) >= this.opts.maxPerHost) continue;
+      // a host bound to a runner agent: the run goes to that agent's queue instead
+      const dispatcher = runDispatcher();
+      if (dispatcher && (await dispatcher.dispatch(run, this.opts.leaseMs))) {
+        if (work && run.hostId) perHost.set(run.hostId, (perHost.get(run.hostId) ?? 0) + 1);
+        continue;
       }
+      if (work && workRunning >= this.opts.maxConcurrent) continue;
       const now = new Date();
       const claimed = await db().run.updateMany({
         where: { id: run.id, state: "queued" },
@@ -258,29 +265,38 @@ export class Runner {
     this.active.set(run.id, { run, abort, done });
   }
 
-  private async emitIfFinal(runId: string) {
-    const r = await db().run.findUnique({ where: { id: runId } }).catch(() => null);
-    if (r && ["succeeded", "failed", "cancelled"].includes(r.state)) {
-      try {
-        runEvents.emit("finished", r);
-      } catch (e) {
-        logger.warn({ run: runId, err: errorMessage(e) }, "a run-finished listener failed");
-      }
-    }
+  private emitIfFinal(runId: string) {
+    return emitIfFinal(runId);
   }
 
-  /** Fails a run, or requeues it with exponential backoff when retryable and attempts remain. */
-  private async finishWithRetry(run: Run, message: string, retryable: boolean) {
-    if (retryable && run.attempt < run.maxAttempts) {
-      const delay = Math.min(this.opts.retryBaseMs * 2 ** (run.attempt - 1), 5 * 60_000);
-      await db().run.update({
-        where: { id: run.id },
-        data: { state: "queued", attempt: run.attempt + 1, notBefore: new Date(Date.now() + delay), leaseOwner: null, leaseExpiresAt: null, error: message },
-      });
-      await appendRunLog(run.id, "warn", `Will retry in ${Math.round(delay / 1000)} s (attempt ${run.attempt + 1} of ${run.maxAttempts}).`);
-      return;
+  private finishWithRetry(run: Run, message: string, retryable: boolean) {
+    return finishWithRetry(run, message, retryable, this.opts.retryBaseMs);
+  }
+}
+
+/** Fails a run, or requeues it with exponential backoff when retryable and attempts remain. */
+export async function finishWithRetry(run: Run, message: string, retryable: boolean, retryBaseMs = 5000) {
+  if (retryable && run.attempt < run.maxAttempts) {
+    const delay = Math.min(retryBaseMs * 2 ** (run.attempt - 1), 5 * 60_000);
+    await db().run.update({
+      where: { id: run.id },
+      data: { state: "queued", attempt: run.attempt + 1, notBefore: new Date(Date.now() + delay), leaseOwner: null, leaseExpiresAt: null, error: message },
+    });
+    await appendRunLog(run.id, "warn", `Will retry in ${Math.round(delay / 1000)} s (attempt ${run.attempt + 1} of ${run.maxAttempts}).`);
+    return;
+  }
+  await db().run.update({ where: { id: run.id }, data: { state: "failed", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: message } });
+}
+
+/** Emits "finished" for a run that reached a final state (notifications, pruning listen). */
+export async function emitIfFinal(runId: string) {
+  const r = await db().run.findUnique({ where: { id: runId } }).catch(() => null);
+  if (r && ["succeeded", "failed", "cancelled"].includes(r.state)) {
+    try {
+      runEvents.emit("finished", r);
+    } catch (e) {
+      logger.warn({ run: runId, err: errorMessage(e) }, "a run-finished listener failed");
     }
-    await db().run.update({ where: { id: run.id }, data: { state: "failed", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: message } });
   }
 }
 

@@ -8,8 +8,19 @@ import { S3Store } from "./s3-store";
 
 export const storageSecretContext = (targetId: string) => `storage:${targetId}:secret`;
 
-/** An ObjectStore for a stored target, with its secret decrypted. */
-export function openStore(t: StorageTarget): ObjectStore {
+/** A storage target with its secret in clear: what a runner agent receives (sealed) for a run. */
+export type TargetSpec = Pick<StorageTarget, "id" | "kind" | "path" | "endpoint" | "region" | "bucket" | "prefix" | "forcePathStyle" | "accessKeyId" | "sse" | "kmsKeyId" | "partSize" | "workers"> & {
+  secretAccessKey: string | null;
+};
+
+/** The target with its secret decrypted. Server-side only; sent to agents sealed (server/agents/payload-seal.ts). */
+export function targetSpec(t: StorageTarget): TargetSpec {
+  const { id, kind, path, endpoint, region, bucket, prefix, forcePathStyle, accessKeyId, sse, kmsKeyId, partSize, workers } = t;
+  return { id, kind, path, endpoint, region, bucket, prefix, forcePathStyle, accessKeyId, sse, kmsKeyId, partSize, workers, secretAccessKey: t.secretEnc ? unseal(t.secretEnc, storageSecretContext(t.id)) : null };
+}
+
+/** An ObjectStore for a target spec (no catalog access: agents use it too). */
+export function storeFromSpec(t: TargetSpec): ObjectStore {
   if (t.kind === "local") return new LocalStore(t.path!);
   return new S3Store({
     endpoint: t.endpoint,
@@ -18,12 +29,17 @@ export function openStore(t: StorageTarget): ObjectStore {
     prefix: t.prefix,
     forcePathStyle: t.forcePathStyle,
     accessKeyId: t.accessKeyId,
-    secretAccessKey: t.secretEnc ? unseal(t.secretEnc, storageSecretContext(t.id)) : null,
+    secretAccessKey: t.secretAccessKey,
     sse: t.sse as "none" | "AES256" | "aws:kms",
     kmsKeyId: t.kmsKeyId,
     partSize: t.partSize,
     workers: t.workers,
   });
+}
+
+/** An ObjectStore for a stored target, with its secret decrypted. */
+export function openStore(t: StorageTarget): ObjectStore {
+  return storeFromSpec(targetSpec(t));
 }
 
 export async function loadTarget(targetId: string): Promise<StorageTarget> {

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from "./init";
+import { agentsRouter } from "./routers/agents";
 import { archivingRouter } from "./routers/archiving";
 import { auditRouter } from "./routers/audit";
 import { backupsRouter } from "./routers/backups";
@@ -21,6 +22,7 @@ export const appRouter = router({
   me: meRouter,
   users: usersRouter,
   hosts: hostsRouter,
+  agents: agentsRouter,
   storage: storageRouter,
   audit: auditRouter,
   runs: runsRouter,

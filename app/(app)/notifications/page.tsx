@@ -19,6 +19,7 @@ const EVENTS = [
   { key: "verify-failure", label: "Verification failures" },
   { key: "stale", label: "Stale (no success within the policy's window)" },
   { key: "success", label: "Successes" },
+  { key: "agent-offline", label: "Runner agent offline (no heartbeat for 60 s)" },
 ] as const;
 
 function AddChannel({ open, onClose }: { open: boolean; onClose: () => void }) {

@@ -1,0 +1,222 @@
+import type { Agent, Run } from "../db/generated/client";
+import { manifestSchema, type Manifest } from "../artifact/manifest";
+import { recordAudit } from "../audit/record";
+import { recordBackup } from "../backups/backup-run";
+import type { StartBackupInput } from "../backups/schemas";
+import { loadEncryptionKey } from "../backup-keys/manage-keys";
+import { db, parseJson } from "../db/client";
+import { DomainError, errorMessage, notFound } from "../errors";
+import { hostAddress } from "../hosts/host-address";
+import { logger } from "../logging/logger";
+import type { ServerAddress } from "../mysql/connection-options";
+import type { ServerFacts } from "../mysql/server-facts";
+import { agentLeaseOwner } from "../runner/dispatch";
+import { appendRunLog } from "../runner/run-log";
+import { runKind } from "../runner/run-kinds";
+import { emitIfFinal, finishWithRetry } from "../runner/runner";
+import { removePrefixOrDefer } from "../storage/cleanup";
+import { loadTarget, targetSpec, type TargetSpec } from "../storage/open-store";
+import { newId } from "../util/ids";
+import type { AgentFacts } from "./manage-agents";
+import { sealForAgent, type SealedPayload } from "./payload-seal";
+import { hashAgentToken } from "./tokens";
+
+// What a runner agent may do, each call checked against its token, its bound hosts and the run's
+// fenced lease. The agent never opens the catalog: everything it learns comes from here, and
+// everything it reports goes through here, so the server stays the catalog's only writer.
+
+export const agentLeaseMs = () => Number(process.env.DBBACKUP_RUNNER_LEASE_MS || 30_000);
+export const AGENT_HEARTBEAT_MS = () => Number(process.env.DBBACKUP_AGENT_HEARTBEAT_MS || 5000);
+
+/** The run kinds an agent executes; others stay with the embedded runner. */
+export const AGENT_RUN_KINDS = ["backup"] as const;
+
+/** What a job on an agent's queue names (no secrets: Redis is not where they travel). */
+export type AgentJobData = { runId: string; attempt: number };
+
+/** The sealed part of a claim: everything the agent needs to execute a backup, secrets included. */
+export type BackupJobPayload = {
+  kind: "backup";
+  host: { id: string; name: string; address: ServerAddress; datadir: string | null };
+  target: TargetSpec;
+  params: StartBackupInput;
+  backupId: string;
+  prefix: string;
+  /** hex of the client-side encryption key, when the backup is encrypted */
+  encryptionKey: string | null;
+};
+
+export type ClaimResponse = { runId: string; kind: string; attempt: number; maxAttempts: number; fence: number; sealed: SealedPayload };
+
+type Workspace = { targetId: string; prefix: string; backupId: string; fence: number };
+
+/** A stale fence: the run was claimed again (or recovered) after this agent took it. HTTP 409. */
+export function staleFence(runId: string, fence: number) {
+  return new DomainError("CONFLICT", `Run ${runId} is no longer held with fence ${fence}: another claim or a recovery took it over. Stop the work and remove what it wrote.`);
+}
+
+/** The agent behind a bearer token; refuses unknown and revoked tokens. */
+export async function authenticateAgent(token: string | null): Promise<Agent> {
+  if (!token) throw new DomainError("UNAUTHORIZED", "Send the agent token as Authorization: Bearer <token> (created under Agents in the dashboard).");
+  const agent = await db().agent.findUnique({ where: { tokenHash: hashAgentToken(token) } });
+  if (!agent) throw new DomainError("UNAUTHORIZED", "This agent token is unknown: create one under Agents in the dashboard.");
+  if (agent.revokedAt) throw new DomainError("FORBIDDEN", `The token of agent ${agent.name} was revoked on ${agent.revokedAt.toISOString()}; ask an admin for a new one.`);
+  return agent;
+}
+
+/** Register (at start) and heartbeat (every few seconds): facts in, the agent's queue out. */
+export async function agentHeartbeat(agent: Agent, report: { hostname?: string; version?: string; facts?: AgentFacts; register?: boolean }) {
+  const now = new Date();
+  const wasNotified = agent.offlineNotifiedAt;
+  await db().agent.update({
+    where: { id: agent.id },
+    data: {
+      lastHeartbeatAt: now,
+      offlineNotifiedAt: null,
+      ...(report.hostname !== undefined ? { hostname: report.hostname.slice(0, 255) } : {}),
+      ...(report.version !== undefined ? { version: report.version.slice(0, 64) } : {}),
+      ...(report.facts ? { facts: JSON.stringify(report.facts) } : {}),
+      ...(report.register ? { registeredAt: now } : {}),
+    },
+  });
+  if (report.register) await recordAudit({ system: `agent:${agent.name}` }, "agent.register", { type: "agent", id: agent.id }, { hostname: report.hostname, version: report.version });
+  if (wasNotified) logger.info({ agent: agent.name }, "agent is back online");
+  const hosts = await db().host.findMany({ where: { agentId: agent.id }, select: { id: true, name: true }, orderBy: { name: "asc" } });
+  return { agentId: agent.id, name: agent.name, queue: agentQueueName(agent.id), redisUrl: process.env.DBBACKUP_AGENT_REDIS_URL || process.env.DBBACKUP_REDIS_URL || null, heartbeatMs: AGENT_HEARTBEAT_MS(), leaseMs: agentLeaseMs(), hosts };
+}
+
+export const agentQueueName = (agentId: string) => `dbbackup-agent-${agentId}`;
+
+async function runForAgent(agent: Agent, runId: string): Promise<Run> {
+  const run = await db().run.findUnique({ where: { id: runId }, include: { host: { select: { name: true, agentId: true } } } });
+  if (!run) throw notFound("Run", runId);
+  if (!run.host || run.host.agentId !== agent.id) {
+    throw new DomainError("FORBIDDEN", `Run ${runId} is for ${run.host ? `host ${run.host.name}` : "no host"}, which is not bound to agent ${agent.name}: an agent takes the runs of its own hosts only.`);
+  }
+  return run;
+}
+
+/**
+ * Claims a dispatched run: a new fence (every earlier holder is locked out), a fresh backup id and
+ * prefix, and the payload sealed for the key the agent sent. A second claim of the same attempt
+ * (the queue handed a stalled job to another worker) is allowed and removes the first one's objects.
+ */
+export async function claimRun(agent: Agent, runId: string, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
+  const run = await runForAgent(agent, runId);
+  if (!(AGENT_RUN_KINDS as readonly string[]).includes(run.kind)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run; agents execute ${AGENT_RUN_KINDS.join(", ")} runs.`);
+  const owner = agentLeaseOwner(agent.id);
+  const backupId = newId("b");
+  const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
+  const params = parseJson<StartBackupInput>(run.params, {} as StartBackupInput);
+  const prefix = `${host.name}/${backupId}/`;
+  const claimed = await db().$transaction(async (tx) => {
+    const r = await tx.run.updateMany({
+      where: { id: run.id, state: "running", leaseOwner: owner, attempt: o.attempt },
+      data: { fence: { increment: 1 }, leaseExpiresAt: new Date(Date.now() + agentLeaseMs()) },
+    });
+    if (r.count !== 1) return null;
+    const fresh = (await tx.run.findUnique({ where: { id: run.id } }))!;
+    const ws: Workspace = { targetId: params.targetId, prefix, backupId, fence: fresh.fence };
+    await tx.run.update({ where: { id: run.id }, data: { result: JSON.stringify({ workspace: ws }) } });
+    return { fresh, previous: parseJson<{ workspace?: Workspace }>(run.result, {}).workspace };
+  });
+  if (!claimed) {
+    throw new DomainError("CONFLICT", `Run ${runId} attempt ${o.attempt} is not waiting for agent ${agent.name} any more (it is ${run.state}${run.attempt !== o.attempt ? `, attempt ${run.attempt}` : ""}); drop this job.`);
+  }
+  const { fresh, previous } = claimed;
+  if (previous?.prefix && previous.prefix !== prefix) {
+    // the earlier holder is a zombie now: its objects go (it also removes its own when refused)
+    await removePrefixOrDefer(previous.targetId, previous.prefix, `objects of run ${run.id} written under fence ${previous.fence}`).catch(() => false);
+    await appendRunLog(run.id, "warn", `Taken over with fence ${fresh.fence}: the objects written under fence ${previous.fence} (${previous.prefix}) were removed.`);
+  }
+  await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}.`);
+  const target = await loadTarget(params.targetId);
+  const payload: BackupJobPayload = {
+    kind: "backup",
+    host: { id: host.id, name: host.name, address: hostAddress(host), datadir: host.datadir },
+    target: targetSpec(target),
+    params,
+    backupId,
+    prefix,
+    encryptionKey: params.encryptionKeyId ? (await loadEncryptionKey(params.encryptionKeyId)).toString("hex") : null,
+  };
+  return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
+}
+
+export const payloadContext = (runId: string, fence: number) => `run:${runId}:fence:${fence}`;
+
+export type ProgressReport = { fence: number; progress?: Record<string, unknown>; logs?: { level: "info" | "warn" | "error"; message: string }[] };
+
+/** Progress, log lines and the lease renewal of a held run. Answers whether cancellation was asked. */
+export async function reportProgress(agent: Agent, runId: string, r: ProgressReport): Promise<{ cancel: boolean }> {
+  await runForAgent(agent, runId);
+  const u = await db().run.updateMany({
+    where: { id: runId, state: "running", leaseOwner: agentLeaseOwner(agent.id), fence: r.fence },
+    data: { leaseExpiresAt: new Date(Date.now() + agentLeaseMs()), ...(r.progress ? { progress: JSON.stringify(r.progress) } : {}) },
+  });
+  if (u.count !== 1) throw staleFence(runId, r.fence);
+  for (const l of r.logs ?? []) await appendRunLog(runId, l.level, l.message.slice(0, 4000));
+  const row = await db().run.findUnique({ where: { id: runId }, select: { cancelRequested: true } });
+  return { cancel: !!row?.cancelRequested };
+}
+
+export type FinishReport =
+  | { fence: number; outcome: "succeeded"; manifest: Manifest; manifestSha256: string; facts?: ServerFacts; progress?: Record<string, unknown>; result?: Record<string, unknown> }
+  | { fence: number; outcome: "failed" | "cancelled"; error: string; retryable?: boolean; progress?: Record<string, unknown> };
+
+/**
+ * The final state of a held run. A success records the backup through the same function as the
+ * embedded run, in one transaction with the fence check: a report from an older fence changes
+ * nothing (409), so a backup is never recorded twice or replaced by a zombie's.
+ */
+export async function finishRun(agent: Agent, runId: string, f: FinishReport): Promise<{ state: string }> {
+  const run = await runForAgent(agent, runId);
+  const owner = agentLeaseOwner(agent.id);
+  const ws = parseJson<{ workspace?: Workspace }>(run.result, {}).workspace;
+  if (f.outcome === "succeeded") {
+    const manifest = manifestSchema.parse(f.manifest);
+    if (!ws || manifest.id !== ws.backupId) throw new DomainError("INVALID", `The manifest reported for run ${runId} is for backup ${manifest.id}, not ${ws?.backupId ?? "(none claimed)"}.`);
+    const params = parseJson<StartBackupInput>(run.params, {} as StartBackupInput);
+    const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
+    await db().$transaction(async (tx) => {
+      const u = await tx.run.updateMany({
+        where: { id: runId, state: "running", leaseOwner: owner, fence: f.fence },
+        data: { state: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: null, ...(f.progress ? { progress: JSON.stringify(f.progress) } : {}), result: JSON.stringify(f.result ?? {}) },
+      });
+      if (u.count !== 1) throw staleFence(runId, f.fence);
+      await recordBackup(tx, { run, host, targetId: ws.targetId, prefix: ws.prefix, backupId: ws.backupId, manifest, manifestSha256: f.manifestSha256, encryptionKeyId: params.encryptionKeyId ?? null, startedAt: run.startedAt ?? new Date(), via: `agent:${agent.name}` });
+      if (f.facts) await tx.host.update({ where: { id: host.id }, data: { introspection: JSON.stringify(f.facts), introspectedAt: new Date(), introspectionError: null } });
+    });
+    await appendRunLog(runId, "info", "Succeeded.");
+    await emitIfFinal(runId);
+    return { state: "succeeded" };
+  }
+  // failure or cancellation: check the fence (renewing the lease while the cleanup runs)
+  const u = await db().run.updateMany({
+    where: { id: runId, state: "running", leaseOwner: owner, fence: f.fence },
+    data: { leaseExpiresAt: new Date(Date.now() + agentLeaseMs()), ...(f.progress ? { progress: JSON.stringify(f.progress) } : {}) },
+  });
+  if (u.count !== 1) throw staleFence(runId, f.fence);
+  // the agent removed its objects; the server does it again (idempotent) so a half-done cleanup is finished or deferred
+  const kind = runKind(run.kind);
+  if (kind?.recover && ws) {
+    try {
+      await kind.recover(run, ws);
+    } catch (e) {
+      await appendRunLog(runId, "error", `Could not remove partial work: ${errorMessage(e)}`);
+    }
+  }
+  if (f.outcome === "cancelled") {
+    await db().run.updateMany({
+      where: { id: runId, fence: f.fence, state: "running" },
+      data: { state: "cancelled", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: "Cancelled by request; partial objects were removed." },
+    });
+    await appendRunLog(runId, "warn", "Cancelled; partial objects removed.");
+  } else {
+    await appendRunLog(runId, "error", f.error);
+    await finishWithRetry(run, f.error, !!f.retryable);
+  }
+  await emitIfFinal(runId);
+  const after = await db().run.findUnique({ where: { id: runId }, select: { state: true } });
+  return { state: after?.state ?? "unknown" };
+}
