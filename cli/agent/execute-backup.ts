@@ -62,7 +62,7 @@ export async function executeBackupJob(call: AgentCall, claim: ClaimResponse, jo
     const address = job.host.address;
     const facts = await withServer(address, (c) => introspectServer(c, address));
     ctx.log("info", `${job.host.name}: ${facts.flavor} ${facts.version}, about ${formatBytes(facts.totalBytes)} of data and indexes, binlog ${facts.binlog.enabled ? "on" : "off"} (seen from the agent).`);
-    const choice = chooseEngine(facts, { engine: p.engine, destination: job.target.kind === "s3" ? "s3" : "local", serverName: job.host.name });
+    const choice = chooseEngine(facts, { engine: job.engine ?? p.engine, destination: job.target.kind === "s3" ? "s3" : "local", serverName: job.host.name });
     const { manifest, manifestSha256 } = await backupToSet(ctx, {
       server: address,
       facts,
@@ -81,6 +81,7 @@ export async function executeBackupJob(call: AgentCall, claim: ClaimResponse, jo
       hostName: job.host.name,
       hostId: job.host.id,
       backupId: job.backupId,
+      base: job.base ?? null,
       // the commit point: only a holder of the current fence writes the manifest
       beforeCommit: () => report(true),
     });

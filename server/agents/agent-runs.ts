@@ -1,8 +1,10 @@
 import type { Agent, Run } from "../db/generated/client";
 import { manifestSchema, type Manifest } from "../artifact/manifest";
 import { recordAudit } from "../audit/record";
-import { recordBackup } from "../backups/backup-run";
+import { backupBase, recordBackup } from "../backups/backup-run";
 import type { StartBackupInput } from "../backups/schemas";
+import type { ChainBase } from "../artifact/chain";
+import type { WorkContext } from "../work-context";
 import { loadEncryptionKey } from "../backup-keys/manage-keys";
 import { db, parseJson } from "../db/client";
 import { DomainError, errorMessage, notFound } from "../errors";
@@ -44,6 +46,9 @@ export type BackupJobPayload = {
   prefix: string;
   /** hex of the client-side encryption key, when the backup is encrypted */
   encryptionKey: string | null;
+  /** the engine to ask for ("auto" means mariabackup for a delta) and, for a delta, its base from the catalog */
+  engine?: string;
+  base?: ChainBase | null;
 };
 
 export type ClaimResponse = { runId: string; kind: string; attempt: number; maxAttempts: number; fence: number; sealed: SealedPayload };
@@ -131,6 +136,19 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
   }
   await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}.`);
   const target = await loadTarget(params.targetId);
+  // an incremental's base comes from the catalog, which only the server reads
+  const runCtx: WorkContext = { signal: new AbortController().signal, progress: () => undefined, log: (level, message) => void appendRunLog(run.id, level, message) };
+  let chosen: Awaited<ReturnType<typeof backupBase>>;
+  try {
+    chosen = await backupBase(runCtx, { policyId: run.policyId, hostId: host.id, targetId: params.targetId, params });
+  } catch (e) {
+    // the named base is gone or damaged: the run fails (or retries) as it would embedded
+    await appendRunLog(run.id, "error", errorMessage(e));
+    await finishWithRetry(fresh, errorMessage(e), e instanceof DomainError && !!e.retryable);
+    await emitIfFinal(run.id);
+    throw e;
+  }
+  const { engine, base } = chosen;
   const payload: BackupJobPayload = {
     kind: "backup",
     host: { id: host.id, name: host.name, address: hostAddress(host), datadir: host.datadir },
@@ -139,6 +157,8 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
     backupId,
     prefix,
     encryptionKey: params.encryptionKeyId ? (await loadEncryptionKey(params.encryptionKeyId)).toString("hex") : null,
+    engine,
+    base,
   };
   return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
 }

@@ -16,6 +16,8 @@ import { kindWithinRto } from "./rto-choice";
 import type { StartBackupInput } from "./schemas";
 import type { Host, Run } from "../db/generated/client";
 import type { Manifest } from "../artifact/manifest";
+import type { ChainBase } from "../artifact/chain";
+import type { WorkContext } from "../work-context";
 
 type Workspace = { targetId: string; prefix: string; backupId: string };
 
@@ -70,6 +72,24 @@ export async function recordBackup(
   return b;
 }
 
+/**
+ * What a backup run builds on: for an incremental or differential its base from the catalog (none:
+ * a full), after the policy's RTO target had its say, and the engine to ask for ("auto" means
+ * mariabackup for a delta). The embedded run and an agent's claim both decide it here.
+ */
+export async function backupBase(ctx: WorkContext, o: { policyId: string | null; hostId: string; targetId: string; params: StartBackupInput }): Promise<{ engine: string | undefined; base: ChainBase | null }> {
+  const p = o.params;
+  const kind = p.backupKind ?? "full";
+  // deltas are mariabackup's: "auto" means mariabackup for them
+  const engine = kind !== "full" && (p.engine ?? "auto") === "auto" ? "mariabackup" : p.engine;
+  let base = await catalogBase(ctx, { hostId: o.hostId, targetId: o.targetId, kind, fromBackupId: p.incrementalFromBackupId });
+  // a policy's RTO may turn its next incremental into a differential or a full (rto-choice.ts)
+  const policy = o.policyId && !p.incrementalFromBackupId ? await db().policy.findUnique({ where: { id: o.policyId }, select: { rtoSeconds: true } }) : null;
+  const within = await kindWithinRto(ctx, { hostId: o.hostId, kind, base, rtoSeconds: policy?.rtoSeconds ?? null });
+  if (within !== kind) base = await catalogBase(ctx, { hostId: o.hostId, targetId: o.targetId, kind: within });
+  return { engine, base };
+}
+
 /** The "backup" run: fresh facts, engine, objects to the target, manifest last, then the catalog row. */
 export const backupRunKind: RunKind<StartBackupInput> = {
   kind: "backup",
@@ -84,15 +104,8 @@ export const backupRunKind: RunKind<StartBackupInput> = {
     ctx.log("info", `${host.name}: ${facts.flavor} ${facts.version}, about ${formatBytes(facts.totalBytes)} of data and indexes (information_schema estimate), binlog ${facts.binlog.enabled ? "on" : "off"}.`);
 
     const { target, store } = await openTargetStore(p.targetId);
-    const kind = p.backupKind ?? "full";
-    // deltas are mariabackup's: "auto" means mariabackup for them
-    const engineName = kind !== "full" && (p.engine ?? "auto") === "auto" ? "mariabackup" : p.engine;
+    const { engine: engineName, base } = await backupBase(ctx, { policyId: ctx.run.policyId, hostId: host.id, targetId: target.id, params: p });
     const choice = chooseEngine(facts, { engine: engineName, destination: target.kind === "s3" ? "s3" : "local", serverName: host.name });
-    let base = await catalogBase(ctx, { hostId: host.id, targetId: target.id, kind, fromBackupId: p.incrementalFromBackupId });
-    // a policy's RTO may turn its next incremental into a differential or a full (rto-choice.ts)
-    const policy = ctx.run.policyId && !p.incrementalFromBackupId ? await db().policy.findUnique({ where: { id: ctx.run.policyId }, select: { rtoSeconds: true } }) : null;
-    const within = await kindWithinRto(ctx, { hostId: host.id, kind, base, rtoSeconds: policy?.rtoSeconds ?? null });
-    if (within !== kind) base = await catalogBase(ctx, { hostId: host.id, targetId: target.id, kind: within });
     const key = p.encryptionKeyId ? await loadEncryptionKey(p.encryptionKeyId) : null;
     const backupId = newId("b");
     const prefix = `${host.name}/${backupId}/`;

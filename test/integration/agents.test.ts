@@ -11,6 +11,7 @@ import { createAgent, bindHost, listAgents, revokeAgent } from "../../server/age
 import { checkAgentsOffline } from "../../server/agents/offline";
 import { createChannel } from "../../server/notify/channels";
 import { startAgentDispatch, type AgentDispatcher } from "../../server/agents/queue";
+import { openChain } from "../../server/restore/physical/open-chain";
 import { BackupSetReader } from "../../server/artifact/backup-set-reader";
 import { startBackup } from "../../server/backups/start-backup";
 import { db } from "../../server/db/client";
@@ -183,6 +184,25 @@ describe("runner agents over BullMQ", () => {
     const b = await db().backup.findFirstOrThrow({ where: { runId: run.id } });
     expect(b.engine).toBe("mariabackup");
     await restoreAndCompare(b.id, hostB);
+  }, 150_000);
+
+  it("an incremental of host B runs on agent B against the catalog's newest base and restores, chain prepared, equal to the source", async () => {
+    const full = await db().backup.findFirstOrThrow({ where: { hostId: ids.b, engine: "mariabackup", state: "complete" }, orderBy: { finishedAt: "desc" } });
+    await hostB.sql("CREATE TABLE IF NOT EXISTS shop.after_full (id INT PRIMARY KEY, note VARCHAR(40)) ENGINE=InnoDB; INSERT INTO shop.after_full SELECT seq, CONCAT('row ', seq) FROM shop.seq_1_to_500");
+    const run = await startBackup({ input: { ...backupInput(ids.b, "auto"), backupKind: "incremental" }, actor: admin });
+    const done = await waitForRun(run.id, 120_000);
+    const log = await runLog(run.id);
+    expect(done.state, log).toBe("succeeded");
+    expect(log).toMatch(/on agent agent-b/);
+    expect(log).toMatch(new RegExp(`Incremental backup against full backup ${full.id}`));
+    const b = await db().backup.findFirstOrThrow({ where: { runId: run.id } });
+    expect(b).toMatchObject({ engine: "mariabackup", backupKind: "incremental", parentBackupId: full.id, chainRootId: full.id, fromLsn: full.toLsn });
+    const reader = await BackupSetReader.open(new LocalStore(backupsDir), b.location, null);
+    await openChain(reader, (parent) => BackupSetReader.open(new LocalStore(backupsDir), parent.location, null));
+    const { sandbox } = await restorePhysicalToSandboxDetailed(testContext(), { reader, dir: path.join(work, `restore-${b.id}`) });
+    restored.push(sandbox);
+    for (const database of ["shop", "crm"]) expect(await checksums(sandbox.sql.bind(sandbox), database), database).toEqual(await checksums(hostB.sql.bind(hostB), database));
+    await sandbox.stop();
   }, 150_000);
 
   it("agent A's token cannot take, report or finish host B's run; unknown and revoked tokens are refused", async () => {
