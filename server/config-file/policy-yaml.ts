@@ -9,8 +9,8 @@ import type { ConfigFile } from "./schema";
  * A backup policy in the seed's YAML structure, for import and export in the dashboard:
  *
  *   policy:   name, host, target, schedule, timezone, retention{keep_last, keep_days, gfs, pitr_days},
- *             verify_schedule, stale_after_minutes, enabled
- *   backup:   engine, databases, exclude_tables, compression, level, encryption_key,
+ *             verify_schedule, stale_after_minutes, rto_seconds, incident_rows, enabled
+ *   backup:   engine, kind, databases, exclude_tables, compression, level, encryption_key,
  *             binlog.enabled (the policy's binlog archiving)
  *
  * Hosts, storage targets and encryption keys are written by name when names are given, so a file
@@ -27,6 +27,9 @@ const FIELD_PATHS: Record<string, string> = {
   hostId: "policy.host",
   targetId: "policy.target",
   engine: "backup.engine",
+  backupKind: "backup.kind",
+  rtoSeconds: "policy.rto_seconds",
+  incidentRows: "policy.incident_rows",
   databases: "backup.databases",
   excludeTables: "backup.exclude_tables",
   schedule: "policy.schedule",
@@ -67,10 +70,13 @@ export function policyToYaml(p: PolicyInput, names: PolicyRefNames = {}): string
       retention,
       ...(p.verifySchedule ? { verify_schedule: p.verifySchedule } : {}),
       ...(p.staleAfterMinutes ? { stale_after_minutes: p.staleAfterMinutes } : {}),
+      ...(p.rtoSeconds ? { rto_seconds: p.rtoSeconds } : {}),
+      ...(p.incidentRows !== undefined ? { incident_rows: p.incidentRows } : {}),
       enabled: p.enabled,
     },
     backup: {
       engine: p.engine,
+      ...(p.backupKind ? { kind: p.backupKind } : {}),
       databases: p.databases,
       exclude_tables: p.excludeTables,
       compression: p.compression,
@@ -109,6 +115,9 @@ export function yamlToPolicyInput(text: string, opts: PolicyRefMaps & { file?: s
     hostId: resolve(opts.hosts, pol.host, "policy.host", "host", issues),
     targetId: resolve(opts.targets, pol.target, "policy.target", "storage target", issues),
     engine: b.engine ?? "auto",
+    ...(b.kind ? { backupKind: b.kind } : {}),
+    ...(pol.rto_seconds !== undefined ? { rtoSeconds: pol.rto_seconds } : {}),
+    ...(pol.incident_rows !== undefined ? { incidentRows: pol.incident_rows } : {}),
     databases: b.databases ?? [],
     excludeTables: b.exclude_tables ?? [],
     schedule: pol.schedule,

@@ -142,6 +142,8 @@ const backupSection = z.strictObject({
   encryption_key_file: text().optional(),
   /** a catalog encryption key (name or id), for policies */
   encryption_key: text().optional(),
+  /** policies: full, incremental (since the newest backup) or differential (since the newest full); mariabackup */
+  kind: oneOf(["full", "incremental", "differential"]).optional(),
   clone: cloneSection.optional(),
   snapshot: snapshotSection.optional(),
   streaming: streamingSection.optional(),
@@ -186,6 +188,10 @@ const policySection = z.strictObject({
   retention: retentionSection,
   verify_schedule: z.string({ error: expected("a cron expression") }).nullable().optional(),
   stale_after_minutes: int(5, 525600).nullable().optional(),
+  /** restore-time objective: an incremental predicted to restore slower becomes a differential or a full */
+  rto_seconds: int(1, 31536000).nullable().optional(),
+  /** incident index: a DELETE/UPDATE of more rows than this in one transaction is an incident */
+  incident_rows: int(1, 2000000000).optional(),
   enabled: flag().optional(),
 });
 

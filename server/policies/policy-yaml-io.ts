@@ -2,6 +2,7 @@ import type { Actor } from "../audit/record";
 import { policyToYaml, yamlToPolicyInput } from "../config-file";
 import { db } from "../db/client";
 import { createPolicy, getPolicy, updatePolicy } from "./manage-policies";
+import type { PolicyInput } from "./schemas";
 
 /** A policy as the seed's YAML, with hosts, targets and keys by name. */
 export async function exportPolicyYaml(id: string) {
@@ -12,6 +13,7 @@ export async function exportPolicyYaml(id: string) {
       name: p.name, hostId: p.hostId, targetId: p.targetId, engine: p.engine, databases: p.databases, excludeTables: p.excludeTables, schedule: p.schedule,
       timezone: p.timezone, compression: p.compression as "zstd", compressionLevel: p.compressionLevel, encryptionKeyId: p.encryptionKeyId, retention: p.retention,
       verifySchedule: p.verifySchedule, binlogArchiving: p.binlogArchiving, staleAfterMinutes: p.staleAfterMinutes, enabled: p.enabled,
+      backupKind: p.backupKind as PolicyInput["backupKind"], rtoSeconds: p.rtoSeconds, incidentRows: p.incidentRows,
     },
     { host: p.host.name, target: p.target.name, encryptionKey: key?.name ?? null },
   );

@@ -122,6 +122,16 @@ describe("policies in the seed's YAML", () => {
     expect(back).toEqual(policy);
   });
 
+  it("carries a chain policy's backup kind, RTO target and incident threshold", () => {
+    const chained: PolicyInput = { ...policy, backupKind: "incremental", rtoSeconds: 1800, incidentRows: 5000 };
+    const text = policyToYaml(chained);
+    const c = parseConfigText(text);
+    expect(c.backup?.kind).toBe("incremental");
+    expect(c.policy).toMatchObject({ rto_seconds: 1800, incident_rows: 5000 });
+    expect(yamlToPolicyInput(text)).toEqual(chained);
+    expect(() => yamlToPolicyInput(text.replace("kind: incremental", "kind: weekly"))).toThrow(/backup\.kind/);
+  });
+
   it("writes the seed's structure: policy fields under policy, backup fields under backup", () => {
     const text = policyToYaml({ ...policy, encryptionKeyId: null, verifySchedule: null, staleAfterMinutes: null });
     const c = parseConfigText(text);

@@ -25,6 +25,19 @@ describe("policy YAML import/export (the seed's structure)", () => {
     expect(JSON.parse((await db().policy.findUniqueOrThrow({ where: { id: p.id } })).retention)).toMatchObject({ keepLast: 14, pitrDays: 3 });
   });
 
+  it("a chain policy's backup kind, RTO target and incident threshold survive export and import into another catalog's policy", async () => {
+    const p = await createPolicy({
+      input: { name: "shop hourly", hostId: "h1", targetId: "t1", engine: "mariabackup", backupKind: "incremental", rtoSeconds: 900, incidentRows: 2500, databases: [], excludeTables: [], schedule: "0 * * * *", timezone: "UTC", compression: "zstd", compressionLevel: 3, encryptionKeyId: null, retention: { keepLast: 48 }, verifySchedule: null, binlogArchiving: false, staleAfterMinutes: null, enabled: true },
+      actor,
+    });
+    const { yaml } = await exportPolicyYaml(p.id);
+    expect(yaml).toMatch(/kind: incremental/);
+    await db().policy.delete({ where: { id: p.id } });
+    const r = await importPolicyYaml({ text: yaml, actor });
+    expect(r.created).toBe(true);
+    expect(await db().policy.findUniqueOrThrow({ where: { id: r.id } })).toMatchObject({ backupKind: "incremental", rtoSeconds: 900, incidentRows: 2500 });
+  });
+
   it("reports problems with their key path and creates nothing", async () => {
     const before = await db().policy.count();
     const bad = `policy:\n  name: x\n  host: no-such-host\n  target: s3-backups\n  schedule: "every day"\n  retention: { keep_last: 0 }\nbackup:\n  engine: floppy\n`;
