@@ -118,6 +118,13 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
               Base backup <span className="font-mono">{plan.data.backup.id}</span> ({plan.data.backup.engine}, {formatBytes(plan.data.backup.sizeBytes)}), then {plan.data.segments.length} binlog segment(s),{" "}
               {formatBytes(plan.data.bytesToReplay)} to replay, about {formatDuration(plan.data.estimatedSeconds * 1000)} of replay.
             </p>
+            {plan.data.predicted && (
+              <p className="text-xs text-slate-600" data-testid="pitr-predicted" title={plan.data.predicted.basis}>
+                Predicted restore time:{" "}
+                {plan.data.predicted.ms === null ? <span className="italic">{plan.data.predicted.basis}</span> : <span className="font-medium text-slate-800">{formatDuration(plan.data.predicted.ms)}</span>}
+                {plan.data.predicted.ms !== null && plan.data.predicted.chainLinks > 1 && <> ({plan.data.predicted.chainLinks} chain links)</>}
+              </p>
+            )}
           </div>
         ) : null}
       </div>

@@ -3,6 +3,7 @@ import { readState } from "../binlog/archive-state";
 import { db } from "../db/client";
 import type { CoverageSegment } from "./coverage";
 import { planPitr, type PitrPlan, type PitrTarget, type PlanBackup } from "./plan";
+import { chainBytes, measuredRates, predictRestore, type RestorePrediction } from "../backups/restore-prediction";
 
 /** The host's archived segments as coverage input, plus the archiver's durable tail when it is running. */
 export async function coverageSegments(hostId: string): Promise<CoverageSegment[]> {
@@ -73,4 +74,17 @@ export async function planBackups(hostId: string): Promise<PlanBackup[]> {
 /** The plan for a target on a host, from the catalog's backups and archived coverage. */
 export async function planHostPitr(hostId: string, target: PitrTarget): Promise<PitrPlan> {
   return planPitr({ target, backups: await planBackups(hostId), segments: await coverageSegments(hostId) });
+}
+
+/**
+ * The plan as the restore dialog shows it: with the predicted restore time of a physical base
+ * (its chain at this host's measured restore speed, plus the binlog bytes at its measured replay
+ * speed; restore-prediction.ts). Logical bases have no prediction (null).
+ */
+export async function previewHostPitr(hostId: string, target: PitrTarget): Promise<PitrPlan & { predicted: RestorePrediction | null }> {
+  const plan = await planHostPitr(hostId, target);
+  const row = await db().backup.findUnique({ where: { id: plan.backup.id }, select: { format: true } });
+  const physical = row?.format === "xbstream" || row?.format === "tar";
+  const predicted = physical ? predictRestore(await measuredRates(hostId), await chainBytes(plan.backup.id), plan.bytesToReplay) : null;
+  return { ...plan, predicted };
 }

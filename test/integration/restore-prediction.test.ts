@@ -7,6 +7,8 @@ import { listBackups } from "../../server/backups/list-backups";
 import { chainBytes, measuredRates, predictRestore } from "../../server/backups/restore-prediction";
 import { kindWithinRto } from "../../server/backups/rto-choice";
 import { db } from "../../server/db/client";
+import { previewHostPitr } from "../../server/pitr/catalog-segments";
+import { parseTarget } from "../../server/pitr/plan";
 import { useTempCatalog } from "../helpers/catalog";
 import { testContext } from "../helpers/physical";
 
@@ -57,6 +59,16 @@ describe("predicted restore time", () => {
     expect(p.ms).toBe(150_000);
     expect(p.basis).toMatch(/4 link\(s\).*10\.0 s\/GiB.*1 restore verification.*200 ms\/MiB/);
     expect((await listBackups({ hostId: "h1" })).items.find((b) => b.id === "i3")!.predictedRestore!.ms).toBe(140_000);
+    // the restore dialog's plan for the instant of i3 carries the same prediction
+    const i3At = new Date(Date.UTC(2026, 11, 1, 3, 0));
+    await db().backup.update({ where: { id: "i3" }, data: { binlogFile: "mysql-bin.000001", binlogPos: 400n, consistentAt: i3At } });
+    await db().binlogSegment.create({ data: { hostId: "h1", targetId: "t1", fileName: "mysql-bin.000001", location: "binlog/mysql-bin.000001.4", startPos: 4n, endPos: 20n * 2n ** 20n, firstEventAt: new Date(Date.UTC(2026, 11, 1, 0, 0)), lastEventAt: new Date(Date.UTC(2026, 11, 1, 4, 0)), sizeBytes: 20n * 2n ** 20n, storedBytes: 20n * 2n ** 20n, sha256: "0".repeat(64) } });
+    const preview = await previewHostPitr("h1", parseTarget({ until: i3At.toISOString() }));
+    expect(preview.backup.id).toBe("i3");
+    expect(preview.bytesToReplay).toBeGreaterThan(0);
+    expect(preview.predicted).toMatchObject({ chainLinks: 4, chainBytes: 14 * GiB, binlogBytes: preview.bytesToReplay });
+    // 140 s for the chain, plus the binlog bytes at 200 ms/MiB
+    expect(preview.predicted!.ms).toBe(Math.round(140_000 + (preview.bytesToReplay / 2 ** 20) * 200));
   });
 
   it("a policy's RTO turns the next incremental into a differential, or a full when a differential is too slow too", async () => {
