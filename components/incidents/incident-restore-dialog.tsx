@@ -1,12 +1,10 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
-import { DatabaseMapping, OverwriteConfirm } from "@/components/backups/database-mapping";
+import { RestoreTargetFields, useRestoreTarget } from "@/components/backups/restore-target";
 import { useUser } from "@/components/shell/user-context";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
-import { Checkbox, Field, Select } from "@/components/ui/field";
 import { Loading } from "@/components/ui/spinner";
 import { formErrors } from "@/lib/errors";
 import { trpc, type RouterOutputs } from "@/lib/trpc";
@@ -27,21 +25,10 @@ export function IncidentRestoreDialog({ host, incident, action, onClose }: { hos
   const plan = trpc.incidents.restorePlan.useQuery({ incidentId: incident.id, action }, { retry: false });
   const backupDbs = trpc.backups.get.useQuery({ id: plan.data?.plan.backup.id ?? "" }, { enabled: !!plan.data });
   const dbs: string[] = (backupDbs.data?.databases as string[] | undefined) ?? [];
-  const [targetHostId, setTarget] = useState(host.id);
-  const [rename, setRename] = useState<Record<string, string>>({});
-  const [selected, setSelected] = useState<string[] | null>(null);
-  const [dropExisting, setDrop] = useState(false);
-  const [confirm, setConfirm] = useState("");
-  const suffix = action === "before" ? "_before" : "_undo";
-  useEffect(() => {
-    if (dbs.length && !Object.keys(rename).length) setRename(Object.fromEntries(dbs.map((d) => [d, `${d}${suffix}`])));
-  }, [dbs.join(",")]); // eslint-disable-line react-hooks/exhaustive-deps
   const defaultChosen = incident.schema && dbs.includes(incident.schema) ? [incident.schema] : dbs;
-  const chosen = selected ?? defaultChosen;
+  const t = useRestoreTarget({ sourceHostId: host.id, databases: dbs, defaultChosen, suffix: action === "before" ? "_before" : "_undo" });
   const start = trpc.pitr.start.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
   const { message, fields } = formErrors(start.error);
-  const overOriginal = targetHostId === host.id && chosen.some((d) => (rename[d] || d) === d);
-  const renameMap = Object.fromEntries(chosen.filter((d) => rename[d] && rename[d] !== d).map((d) => [d, rename[d]!]));
   const title = action === "before" ? "Restore to just before this incident" : "Restore skipping only this transaction";
   return (
     <Dialog
@@ -55,20 +42,16 @@ export function IncidentRestoreDialog({ host, incident, action, onClose }: { hos
             Cancel
           </Button>
           <Button
-            variant={overOriginal ? "danger" : "primary"}
-            disabled={!plan.data || chosen.length === 0 || (overOriginal && !can("admin"))}
+            variant={t.overOriginal ? "danger" : "primary"}
+            disabled={!plan.data || t.chosen.length === 0 || (t.overOriginal && !can("admin"))}
             loading={start.isPending}
             onClick={() =>
               plan.data &&
               start.mutate({
                 hostId: host.id,
-                targetHostId,
                 untilPosition: plan.data.untilPosition,
                 skipGtid: plan.data.skipGtid ?? undefined,
-                databases: chosen,
-                rename: renameMap,
-                dropExisting: dropExisting || overOriginal,
-                confirm: overOriginal ? confirm : undefined,
+                ...t.request(),
               })
             }
           >
@@ -105,19 +88,7 @@ export function IncidentRestoreDialog({ host, incident, action, onClose }: { hos
             </div>
           ) : null}
         </div>
-        <Field label="Restore into host" htmlFor="inc-host">
-          <Select id="inc-host" value={targetHostId} onChange={(e) => setTarget(e.target.value)}>
-            {hosts.data?.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.name}
-                {h.id === host.id ? " (this host)" : ""}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        {dbs.length > 0 && <DatabaseMapping databases={dbs} selected={chosen} names={rename} onSelected={setSelected} onNames={setRename} />}
-        {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
-        {overOriginal && <OverwriteConfirm hostName={host.name} databases={chosen.filter((d) => (rename[d] || d) === d)} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />}
+        <RestoreTargetFields idPrefix="inc" t={t} hosts={hosts.data} sourceHostName={host.name} confirmError={fields.confirm} />
       </div>
     </Dialog>
   );

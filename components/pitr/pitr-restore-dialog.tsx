@@ -2,10 +2,10 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useUser } from "@/components/shell/user-context";
-import { Checkbox, Field, Input, Select } from "@/components/ui/field";
+import { Field, Input, Select } from "@/components/ui/field";
 import { FormDialog } from "@/components/ui/form-dialog";
 import { Loading } from "@/components/ui/spinner";
-import { DatabaseMapping, mappingPlan, OverwriteConfirm } from "@/components/backups/database-mapping";
+import { RestoreTargetFields, useRestoreTarget } from "@/components/backups/restore-target";
 import { formErrors } from "@/lib/errors";
 import { trpc, type RouterOutputs } from "@/lib/trpc";
 import { formatBytes, formatDuration } from "@/server/util/format";
@@ -40,25 +40,15 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
   const [time, setTime] = useState(localInput(initialTime ?? new Date(Date.now() - 60_000)));
   const [gtid, setGtid] = useState("");
   const [position, setPosition] = useState("");
-  const [targetHostId, setTarget] = useState(host.id);
-  const [rename, setRename] = useState<Record<string, string>>({});
-  const [selected, setSelected] = useState<string[] | null>(null);
-  const [dropExisting, setDrop] = useState(false);
-  const [confirm, setConfirm] = useState("");
   const target = kind === "time" ? { until: time ? new Date(time).toISOString() : "" } : kind === "gtid" ? { untilGtid: gtid } : { untilPosition: position };
   const debounced = useDebounced(target, 400);
   const ready = Object.values(debounced).some((v) => v);
   const plan = trpc.pitr.plan.useQuery({ hostId: host.id, ...debounced }, { enabled: ready, retry: false });
   const backupDbs = trpc.backups.get.useQuery({ id: plan.data?.backup.id ?? "" }, { enabled: !!plan.data });
   const dbs = backupDbs.data?.databases ?? [];
-  const chosen = selected ?? dbs;
-  useEffect(() => {
-    if (dbs.length && !Object.keys(rename).length) setRename(Object.fromEntries(dbs.map((d) => [d, `${d}_pitr`])));
-  }, [dbs.join(",")]); // eslint-disable-line react-hooks/exhaustive-deps
+  const t = useRestoreTarget({ sourceHostId: host.id, databases: dbs, suffix: "_pitr" });
   const start = trpc.pitr.start.useMutation({ onSuccess: (run) => router.push(`/runs/${run.id}`) });
   const { fields } = formErrors(start.error);
-  const { keepingName, rename: renameMap } = mappingPlan(chosen, rename);
-  const overOriginal = targetHostId === host.id && keepingName.length > 0;
   return (
     <FormDialog
       open={open}
@@ -67,11 +57,11 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
       title={`Restore ${host.name} to a point in time`}
       mutation={start}
       closeOnSuccess={false}
-      submitVariant={overOriginal ? "danger" : "primary"}
-      submitDisabled={!plan.data || chosen.length === 0 || (overOriginal && !can("admin"))}
+      submitVariant={t.overOriginal ? "danger" : "primary"}
+      submitDisabled={!plan.data || t.chosen.length === 0 || (t.overOriginal && !can("admin"))}
       submitLabel="Restore to this point"
       onSubmit={() =>
-        start.mutateAsync({ hostId: host.id, targetHostId, ...target, databases: chosen, rename: renameMap, dropExisting: dropExisting || overOriginal, confirm: overOriginal ? confirm : undefined })
+        start.mutateAsync({ hostId: host.id, ...target, ...t.request() })
       }
     >
       <div className="grid grid-cols-3 gap-4">
@@ -129,19 +119,7 @@ export function PitrRestoreDialog({ host, open, onClose, initialTime }: { host: 
         ) : null}
       </div>
 
-      <Field label="Restore into host" htmlFor="pitr-host">
-        <Select id="pitr-host" value={targetHostId} onChange={(e) => setTarget(e.target.value)}>
-          {hosts.data?.map((h) => (
-            <option key={h.id} value={h.id}>
-              {h.name}
-              {h.id === host.id ? " (this host)" : ""}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      {dbs.length > 0 && <DatabaseMapping databases={dbs} selected={chosen} names={rename} onSelected={setSelected} onNames={setRename} />}
-      {!overOriginal && <Checkbox label="Replace databases that already exist on the target" checked={dropExisting} onChange={(e) => setDrop(e.target.checked)} />}
-      {overOriginal && <OverwriteConfirm hostName={host.name} databases={keepingName} confirm={confirm} onConfirm={setConfirm} error={fields.confirm} />}
+      <RestoreTargetFields idPrefix="pitr" t={t} hosts={hosts.data} sourceHostName={host.name} confirmError={fields.confirm} />
     </FormDialog>
   );
 }
