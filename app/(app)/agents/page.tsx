@@ -7,11 +7,12 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Field, Input, Select } from "@/components/ui/field";
+import { Select } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { formErrors } from "@/lib/errors";
 import { trpc } from "@/lib/trpc";
 import { formatRelative } from "@/server/util/format";
+import { NameCreateForm } from "@/components/ui/name-create-form";
 
 const STATUS: Record<string, { tone: Tone; label: string }> = {
   online: { tone: "green", label: "online" },
@@ -40,22 +41,7 @@ export default function AgentsPage() {
         title="Agents"
         description="Runner agents on the database hosts: the runs of a host bound to an agent execute there (physical engines need the datadir), data goes straight from the agent to the storage target. Hosts without an agent use the runner embedded in this server."
       />
-      {can("admin") && (
-        <form
-          className="mb-4 flex items-end gap-2"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ name });
-          }}
-        >
-          <Field label="New agent" htmlFor="agent-name" error={fields.name}>
-            <Input id="agent-name" placeholder="db1" value={name} onChange={(e) => setName(e.target.value)} />
-          </Field>
-          <Button type="submit" loading={create.isPending}>
-            Create agent token
-          </Button>
-        </form>
-      )}
+      {can("admin") && <NameCreateForm id="agent-name" label="New agent" placeholder="db1" value={name} onChange={setName} submitLabel="Create agent token" pending={create.isPending} error={fields.name} onSubmit={() => create.mutate({ name })} />}
       {message && !fields.name && <Alert tone="error" className="mb-4">{message}</Alert>}
       {actionError && <Alert tone="error" className="mb-4">{actionError}</Alert>}
       {create.data && (

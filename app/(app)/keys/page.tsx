@@ -6,10 +6,10 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Field, Input } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { formErrors } from "@/lib/errors";
 import { trpc } from "@/lib/trpc";
+import { NameCreateForm } from "@/components/ui/name-create-form";
 
 export default function KeysPage() {
   const { can } = useUser();
@@ -22,22 +22,7 @@ export default function KeysPage() {
   return (
     <>
       <PageHeader title="Encryption keys" description="Keys for client-side backup encryption (AES-256-GCM). They are stored sealed in the catalog; export each one and keep it offline: without it, its backups cannot be restored." />
-      {can("admin") && (
-        <form
-          className="mb-4 flex items-end gap-2"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ name });
-          }}
-        >
-          <Field label="New key" htmlFor="key-name" error={fields.name}>
-            <Input id="key-name" placeholder="prod-2026" value={name} onChange={(e) => setName(e.target.value)} />
-          </Field>
-          <Button type="submit" loading={create.isPending}>
-            Generate key
-          </Button>
-        </form>
-      )}
+      {can("admin") && <NameCreateForm id="key-name" label="New key" placeholder="prod-2026" value={name} onChange={setName} submitLabel="Generate key" pending={create.isPending} error={fields.name} onSubmit={() => create.mutate({ name })} />}
       {message && !fields.name && <Alert tone="error" className="mb-4">{message}</Alert>}
       {exp.data && (
         <Alert tone="warning" title={`Key ${exp.data.name} (${exp.data.keyId})`} className="mb-4">
