@@ -234,12 +234,23 @@ describe("binlog archiver: byte-identical archive", () => {
       await waitFor("a reconnect", () => (a.status()?.reconnects ?? 0) >= kills);
     }
     expect(a.ctx.logs.filter((l) => /Reconnected/.test(l.message)).length).toBeGreaterThanOrEqual(3);
-    // a clean stop while the server keeps writing: the open file is shipped as a partial segment
-    const first = await a.stop();
-    a = startArchiver(sb, work, store, { start: "oldest" });
-    await waitFor("the restarted archiver to stream", () => (a.status()?.events ?? 0) > 50);
+    // a clean stop while the server keeps writing: the open file is shipped as a partial segment.
+    // The load goes on without FLUSH BINARY LOGS from here, so the stop lands inside a file that
+    // has already had events archived (with rotations still going, a loaded machine could stop
+    // the archiver between a rotation and the new file's first event: no partial segment then).
     stopLoad.abort();
     await load;
+    const keepWriting = new AbortController();
+    const load2 = runWorkload(sb, { connections: 3, stop: keepWriting.signal, pauseMs: 1 });
+    load2.catch(() => undefined);
+    const seen = a.status()?.events ?? 0;
+    await waitFor("events of the open file to be archived", () => (a.status()?.events ?? 0) > seen + 50);
+    const first = await a.stop();
+    expect(first.stoppedAt.position).toBeGreaterThan(4);
+    a = startArchiver(sb, work, store, { start: "oldest" });
+    await waitFor("the restarted archiver to stream", () => (a.status()?.events ?? 0) > 50);
+    keepWriting.abort();
+    await load2;
     await sb.sql("FLUSH BINARY LOGS");
     await waitCaughtUp(sb, a.status);
     const { stoppedAt } = await a.stop();
