@@ -192,8 +192,10 @@ export type ChildArchiver = { child: ChildProcess; status: () => ArchiverStatus 
 
 export function spawnChildArchiver(opts: Record<string, unknown>): ChildArchiver {
   const script = path.join(import.meta.dirname, "binlog-archiver-process.ts");
-  const tsx = path.join(import.meta.dirname, "../../node_modules/.bin/tsx");
-  const child = spawn(tsx, [script, JSON.stringify(opts)], { stdio: ["ignore", "pipe", "pipe"] });
+  // node with tsx's loader, one process: the tsx CLI would run the script in a child process of
+  // its own, and a SIGKILL of the CLI (what the tests do to simulate a crash) leaves that child
+  // archiving on as an orphan next to the archiver that resumes
+  const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(opts)], { stdio: ["ignore", "pipe", "pipe"] });
   let last: ArchiverStatus | null = null;
   let buf = "";
   let err = "";
