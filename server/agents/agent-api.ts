@@ -22,6 +22,14 @@ const progressBody = z.object({ fence: z.number().int(), progress, logs: z.array
 const finishBody = z.discriminatedUnion("outcome", [
   z.object({ fence: z.number().int(), outcome: z.literal("succeeded"), manifest: z.any(), manifestSha256: z.string().regex(/^[0-9a-f]{64}$/), facts: z.any().optional(), progress, result: z.record(z.string(), z.unknown()).optional() }),
   z.object({ fence: z.number().int(), outcome: z.enum(["failed", "cancelled"]), error: z.string().max(8000), retryable: z.boolean().optional(), progress }),
+  z.object({
+    fence: z.number().int(),
+    outcome: z.literal("verified"),
+    checks: z.array(z.object({ name: z.string().max(100), ok: z.boolean(), detail: z.string().max(8000), ms: z.number(), skipped: z.boolean().optional() })).min(1).max(50),
+    durationMs: z.number().int().min(0),
+    restoreMs: z.number().int().min(0).nullable().optional(),
+    progress,
+  }),
 ]);
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {

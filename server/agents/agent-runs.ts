@@ -22,6 +22,9 @@ import { newId } from "../util/ids";
 import type { AgentFacts } from "./manage-agents";
 import { sealForAgent, type SealedPayload } from "./payload-seal";
 import { hashAgentToken } from "./tokens";
+import type { Check } from "../verify/checks";
+import { logChecks, recordRestoreVerification, resolveBackup, verificationFailed, type VerifyParams } from "../verify/verify-run";
+import type { VerifyResult } from "../verify/verify-set";
 
 // What a runner agent may do, each call checked against its token, its bound hosts and the run's
 // fenced lease. The agent never opens the catalog: everything it learns comes from here, and
@@ -31,7 +34,30 @@ export const agentLeaseMs = () => Number(process.env.DBBACKUP_RUNNER_LEASE_MS ||
 export const AGENT_HEARTBEAT_MS = () => Number(process.env.DBBACKUP_AGENT_HEARTBEAT_MS || 5000);
 
 /** The run kinds an agent executes; others stay with the embedded runner. */
-export const AGENT_RUN_KINDS = ["backup"] as const;
+export const AGENT_RUN_KINDS = ["backup", "verify"] as const;
+
+/**
+ * Whether an agent executes this run: every backup, and a verification of one named backup into a
+ * sandbox (a drill, a policy's scheduled "latest" verification and a verification host stay embedded).
+ */
+export function agentExecutes(run: Pick<Run, "kind" | "params">): boolean {
+  if (run.kind === "backup") return true;
+  if (run.kind !== "verify") return false;
+  const p = parseJson<VerifyParams>(run.params, {});
+  return !!p.backupId && !p.mode && !p.verificationHostId;
+}
+
+/** The sealed part of a verify claim: where the set and its chain are, their keys, and what to check. */
+export type VerifyJobPayload = {
+  kind: "verify";
+  host: { id: string; name: string };
+  target: TargetSpec;
+  backupId: string;
+  manifestSha256: string | null;
+  objectsOnly: boolean;
+  /** the backup first, then every earlier link of its chain: location and hex key (null when not encrypted) */
+  links: { id: string; location: string; encryptionKey: string | null }[];
+};
 
 /** What a job on an agent's queue names (no secrets: Redis is not where they travel). */
 export type AgentJobData = { runId: string; attempt: number };
@@ -108,7 +134,8 @@ async function runForAgent(agent: Agent, runId: string): Promise<Run> {
  */
 export async function claimRun(agent: Agent, runId: string, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
   const run = await runForAgent(agent, runId);
-  if (!(AGENT_RUN_KINDS as readonly string[]).includes(run.kind)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run; agents execute ${AGENT_RUN_KINDS.join(", ")} runs.`);
+  if (!agentExecutes(run)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run that the dashboard executes; agents execute backups and sandbox verifications of a named backup.`);
+  if (run.kind === "verify") return claimVerifyRun(agent, run, o);
   const owner = agentLeaseOwner(agent.id);
   const backupId = newId("b");
   const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
@@ -163,6 +190,68 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
   return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
 }
 
+/** Fences a held run again (a new claim): null when the attempt is not waiting for this agent. */
+async function takeFence(agent: Agent, run: Run, attempt: number) {
+  const r = await db().run.updateMany({
+    where: { id: run.id, state: "running", leaseOwner: agentLeaseOwner(agent.id), attempt },
+    data: { fence: { increment: 1 }, leaseExpiresAt: new Date(Date.now() + agentLeaseMs()) },
+  });
+  if (r.count !== 1) throw new DomainError("CONFLICT", `Run ${run.id} attempt ${attempt} is not waiting for agent ${agent.name} any more (it is ${run.state}${run.attempt !== attempt ? `, attempt ${run.attempt}` : ""}); drop this job.`);
+  return (await db().run.findUnique({ where: { id: run.id } }))!;
+}
+
+/**
+ * A verification on the agent: the backup's location, its chain's and their keys, sealed. The agent
+ * writes nothing to the target (its sandbox is its own temporary directory), so a new claim has
+ * nothing of the old one's to remove.
+ */
+async function claimVerifyRun(agent: Agent, run: Run, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
+  const p = parseJson<VerifyParams>(run.params, {});
+  const backup = await resolveBackup(p);
+  const fresh = await takeFence(agent, run, o.attempt);
+  if (!backup || backup.state !== "complete") {
+    const message = `Backup ${p.backupId} no longer exists.`;
+    await appendRunLog(run.id, "error", message);
+    await finishWithRetry(fresh, message, false);
+    await emitIfFinal(run.id);
+    throw new DomainError("NOT_FOUND", message);
+  }
+  await db().run.update({ where: { id: run.id }, data: { backupId: backup.id } });
+  const links: VerifyJobPayload["links"] = [];
+  for (let b: typeof backup | null = backup; b && links.length < 1000; ) {
+    links.push({ id: b.id, location: b.location, encryptionKey: b.encryptionKeyId ? (await loadEncryptionKey(b.encryptionKeyId)).toString("hex") : null });
+    b = b.parentBackupId ? await db().backup.findUnique({ where: { id: b.parentBackupId } }) : null;
+  }
+  const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
+  const payload: VerifyJobPayload = { kind: "verify", host: { id: host.id, name: host.name }, target: targetSpec(await loadTarget(backup.targetId)), backupId: backup.id, manifestSha256: backup.manifestSha256, objectsOnly: !!p.objectsOnly, links };
+  await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}: verifying backup ${backup.id}.`);
+  return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
+}
+
+/**
+ * An agent's verification result: recorded through the same function as the embedded run's, in one
+ * transaction with the fence check; a failed check fails the run as it does embedded.
+ */
+async function finishVerifyRun(agent: Agent, run: Run, f: Extract<FinishReport, { outcome: "verified" }>): Promise<{ state: string }> {
+  const backupId = parseJson<VerifyParams>(run.params, {}).backupId!;
+  const result: VerifyResult = { passed: f.checks.every((c) => c.ok), checks: f.checks, restoreMs: f.restoreMs ?? null, durationMs: f.durationMs };
+  const passed = await db().$transaction(async (tx) => {
+    const u = await tx.run.updateMany({ where: { id: run.id, state: "running", leaseOwner: agentLeaseOwner(agent.id), fence: f.fence }, data: { leaseExpiresAt: new Date(Date.now() + agentLeaseMs()) } });
+    if (u.count !== 1) throw staleFence(run.id, f.fence);
+    const { verification, passed } = await recordRestoreVerification(tx, { runId: run.id, backupId, result, via: `agent:${agent.name}` });
+    const error = passed ? null : verificationFailed(backupId, f.checks).message;
+    await tx.run.update({
+      where: { id: run.id },
+      data: { state: passed ? "succeeded" : "failed", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error, ...(f.progress ? { progress: JSON.stringify(f.progress) } : {}), result: JSON.stringify({ verificationId: verification.id, backupId, passed, restoreMs: result.restoreMs, durationMs: result.durationMs }) },
+    });
+    return passed;
+  });
+  logChecks({ log: (level, message) => void appendRunLog(run.id, level, message) }, f.checks);
+  await appendRunLog(run.id, passed ? "info" : "error", passed ? "Succeeded." : verificationFailed(backupId, f.checks).message);
+  await emitIfFinal(run.id);
+  return { state: passed ? "succeeded" : "failed" };
+}
+
 export const payloadContext = (runId: string, fence: number) => `run:${runId}:fence:${fence}`;
 
 export type ProgressReport = { fence: number; progress?: Record<string, unknown>; logs?: { level: "info" | "warn" | "error"; message: string }[] };
@@ -182,7 +271,8 @@ export async function reportProgress(agent: Agent, runId: string, r: ProgressRep
 
 export type FinishReport =
   | { fence: number; outcome: "succeeded"; manifest: Manifest; manifestSha256: string; facts?: ServerFacts; progress?: Record<string, unknown>; result?: Record<string, unknown> }
-  | { fence: number; outcome: "failed" | "cancelled"; error: string; retryable?: boolean; progress?: Record<string, unknown> };
+  | { fence: number; outcome: "failed" | "cancelled"; error: string; retryable?: boolean; progress?: Record<string, unknown> }
+  | { fence: number; outcome: "verified"; checks: Check[]; durationMs: number; restoreMs?: number | null; progress?: Record<string, unknown> };
 
 /**
  * The final state of a held run. A success records the backup through the same function as the
@@ -192,6 +282,10 @@ export type FinishReport =
 export async function finishRun(agent: Agent, runId: string, f: FinishReport): Promise<{ state: string }> {
   const run = await runForAgent(agent, runId);
   const owner = agentLeaseOwner(agent.id);
+  if (f.outcome === "verified") {
+    if (run.kind !== "verify") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a verification.`);
+    return finishVerifyRun(agent, run, f);
+  }
   const ws = parseJson<{ workspace?: Workspace }>(run.result, {}).workspace;
   if (f.outcome === "succeeded") {
     const manifest = manifestSchema.parse(f.manifest);

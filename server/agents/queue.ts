@@ -6,7 +6,7 @@ import { errorMessage } from "../errors";
 import { logger } from "../logging/logger";
 import { agentLeaseOwner, setRunDispatcher, type RunDispatcher } from "../runner/dispatch";
 import { appendRunLog } from "../runner/run-log";
-import { AGENT_RUN_KINDS, agentQueueName, type AgentJobData } from "./agent-runs";
+import { agentExecutes, agentQueueName, type AgentJobData } from "./agent-runs";
 
 /** An ioredis client for BullMQ (given as an instance: BullMQ loads no client by itself under ESM). */
 export function redisClient(url: string, extra: RedisOptions = {}) {
@@ -39,7 +39,7 @@ export class AgentDispatcher implements RunDispatcher {
   }
 
   async dispatch(run: Run, leaseMs: number): Promise<boolean> {
-    if (!(AGENT_RUN_KINDS as readonly string[]).includes(run.kind) || !run.hostId) return false;
+    if (!agentExecutes(run) || !run.hostId) return false;
     const host = await db().host.findUnique({ where: { id: run.hostId }, select: { name: true, agentId: true, agent: { select: { name: true } } } });
     if (!host?.agentId || !host.agent) return false;
     const owner = agentLeaseOwner(host.agentId);

@@ -3,7 +3,7 @@ import { db } from "../db/client";
 import { invalid, notFound } from "../errors";
 import { enqueueRun } from "../runner/enqueue-run";
 
-export async function startVerify(opts: { backupId: string; verificationHostId?: string | null; actor: Actor }) {
+export async function startVerify(opts: { backupId: string; verificationHostId?: string | null; objectsOnly?: boolean; actor: Actor }) {
   const b = await db().backup.findUnique({ where: { id: opts.backupId }, include: { host: true } });
   if (!b || b.state !== "complete") throw notFound("Backup", opts.backupId);
   if (opts.verificationHostId) {
@@ -14,7 +14,7 @@ export async function startVerify(opts: { backupId: string; verificationHostId?:
     kind: "verify",
     hostId: b.hostId,
     backupId: b.id,
-    params: { backupId: b.id, verificationHostId: opts.verificationHostId ?? null },
+    params: { backupId: b.id, verificationHostId: opts.verificationHostId ?? null, ...(opts.objectsOnly ? { objectsOnly: true } : {}) },
     createdById: "id" in opts.actor ? opts.actor.id : null,
     maxAttempts: 1,
   });

@@ -1,13 +1,14 @@
 import { recordAudit } from "../audit/record";
 import { db } from "../db/client";
-import { DomainError, errorMessage } from "../errors";
+import { DomainError } from "../errors";
 import { hostAddress } from "../hosts/host-address";
 import { openBackupReader } from "../restore/restore-into-host";
 import type { RunKind } from "../runner/run-kinds";
 import { openTargetStore } from "../storage/open-store";
 import type { Check } from "./checks";
 import { runDrill } from "./drill";
-import { verifyBackupSet } from "./verify-set";
+import { verifyOpenedSet, type VerifyResult } from "./verify-set";
+import type { WorkContext } from "../work-context";
 
 export type VerifyParams = { backupId?: string; policyId?: string; hostId?: string; mode?: "latest" | "drill"; verificationHostId?: string | null; objectsOnly?: boolean };
 
@@ -29,8 +30,41 @@ async function drillAndRecord(ctx: Parameters<NonNullable<RunKind<VerifyParams>[
   return { passed, checks: d.checks, durationMs: d.durationMs, newer: d.newerBackupId, older: d.olderBackupId };
 }
 
+type Tx = Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0];
+
+/**
+ * Records a restore verification's outcome: the Verification row with every check, the backup's
+ * verify state and the audit event. The embedded run and an agent's report both come through here
+ * (an agent's inside the transaction that checks its fence).
+ */
+export async function recordRestoreVerification(client: Tx | ReturnType<typeof db>, o: { runId: string; backupId: string; result: VerifyResult; via: string }) {
+  const all = o.result.checks;
+  const passed = o.result.passed && all.length > 0;
+  const write = async (tx: Tx) => {
+    const row = await tx.verification.create({
+      data: { backupId: o.backupId, runId: o.runId, kind: "restore", result: passed ? "passed" : "failed", checks: JSON.stringify(all), durationMs: o.result.durationMs },
+    });
+    await tx.backup.update({ where: { id: o.backupId }, data: { verifyState: passed ? "verified" : "failed", verifiedAt: new Date() } });
+    await recordAudit({ system: o.via }, passed ? "verify.passed" : "verify.failed", { type: "backup", id: o.backupId }, { run: o.runId, failed: all.filter((c) => !c.ok).map((c) => c.name) }, tx);
+    return row;
+  };
+  const verification = "$transaction" in client ? await (client as ReturnType<typeof db>).$transaction(write) : await write(client as Tx);
+  return { verification, passed };
+}
+
+/** One log line per check, as the run log shows them. */
+export function logChecks(ctx: { log: WorkContext["log"] }, checks: Check[]) {
+  for (const c of checks) ctx.log(c.ok ? "info" : "error", `${c.ok ? (c.skipped ? "–" : "✓") : "✗"} ${c.name} (${c.ms} ms): ${c.detail}`);
+}
+
+/** The run's error when a check failed (the run fails, so it is notified). */
+export function verificationFailed(backupId: string, checks: Check[]) {
+  const failed = checks.filter((c) => !c.ok);
+  return new DomainError("INVALID", `Verification of backup ${backupId} failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(" | ") || "no check ran"}`);
+}
+
 /** The backup a verify run is about: the one named, or the newest of the policy. */
-async function resolveBackup(p: VerifyParams) {
+export async function resolveBackup(p: VerifyParams) {
   if (p.backupId) return db().backup.findUnique({ where: { id: p.backupId } });
   if (p.policyId) return db().backup.findFirst({ where: { policyId: p.policyId, state: "complete" }, orderBy: { finishedAt: "desc" } });
   return null;
@@ -61,42 +95,22 @@ export const verifyRunKind: RunKind<VerifyParams> = {
     }
     await db().run.update({ where: { id: ctx.run.id }, data: { backupId: backup.id } });
     await openTargetStore(backup.targetId); // an unreachable target fails the run here (retryable), not as a failed check
-    const checks: Check[] = [];
-    let result: Awaited<ReturnType<typeof verifyBackupSet>> | null = null;
-    const t0 = Date.now();
-    try {
-      // a delta opens with its whole chain, checked link by link; verification restores all of it
-      const reader = await openBackupReader(backup);
-      const vh = ctx.params.verificationHostId ? await db().host.findUnique({ where: { id: ctx.params.verificationHostId } }) : null;
+    // a delta opens with its whole chain, checked link by link; verification restores all of it
+    const vh = ctx.params.verificationHostId ? await db().host.findUnique({ where: { id: ctx.params.verificationHostId } }) : null;
+    const open = async () => {
       if (ctx.params.verificationHostId && !vh?.isVerificationHost) throw new DomainError("PRECONDITION", "The chosen host is not marked as a verification host.");
-      ctx.log("info", `Verifying backup ${backup.id} (${reader.manifest.layout}, ${reader.manifest.objects.length} objects) by restoring it into ${vh ? `verification host ${vh.name}` : "a sandbox server"}.`);
-      result = await verifyBackupSet(ctx, { reader, manifestSha256: backup.manifestSha256, verificationHost: vh ? hostAddress(vh) : null, objectsOnly: ctx.params.objectsOnly });
-    } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      // opening the set failed (manifest missing or unreadable, wrong key): that is a failed verification
-      checks.push({ name: "open", ok: false, detail: errorMessage(e), ms: Date.now() - t0 });
-    }
-    const all = result?.checks ?? checks;
-    const passed = !!result?.passed && all.length > 0;
-    const v = await db().$transaction(async (tx) => {
-      const row = await tx.verification.create({
-        data: { backupId: backup.id, runId: ctx.run.id, kind: "restore", result: passed ? "passed" : "failed", checks: JSON.stringify(all), durationMs: result?.durationMs ?? Date.now() - t0 },
-      });
-      await tx.backup.update({ where: { id: backup.id }, data: { verifyState: passed ? "verified" : "failed", verifiedAt: new Date() } });
-      await recordAudit({ system: "runner" }, passed ? "verify.passed" : "verify.failed", { type: "backup", id: backup.id }, { run: ctx.run.id, failed: all.filter((c) => !c.ok).map((c) => c.name) }, tx);
-      return row;
-    });
-    for (const c of all) ctx.log(c.ok ? "info" : "error", `${c.ok ? (c.skipped ? "–" : "✓") : "✗"} ${c.name} (${c.ms} ms): ${c.detail}`);
-    if (!passed) {
-      const failed = all.filter((c) => !c.ok);
-      throw new DomainError("INVALID", `Verification of backup ${backup.id} failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(" | ")}`);
-    }
+      return openBackupReader(backup);
+    };
+    const result = await verifyOpenedSet(ctx, open, { manifestSha256: backup.manifestSha256, verificationHost: vh?.isVerificationHost ? hostAddress(vh) : null, verificationHostName: vh?.name, objectsOnly: ctx.params.objectsOnly });
+    const { verification: v, passed } = await recordRestoreVerification(db(), { runId: ctx.run.id, backupId: backup.id, result, via: "runner" });
+    logChecks(ctx, result.checks);
+    if (!passed) throw verificationFailed(backup.id, result.checks);
     // scheduled verifications also drill point-in-time recovery when the host's archive allows it
     let drill = null;
     if (ctx.params.mode === "latest" && ctx.run.hostId && (await db().binlogSegment.count({ where: { hostId: ctx.run.hostId } }))) {
       drill = await drillAndRecord(ctx, ctx.run.hostId, false);
       if (drill && !drill.passed) throw new DomainError("INVALID", `The restore verification passed, but the point-in-time drill failed: ${drill.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join(" | ")}`);
     }
-    return { verificationId: v.id, backupId: backup.id, passed, restoreMs: result?.restoreMs ?? null, durationMs: v.durationMs, drill };
+    return { verificationId: v.id, backupId: backup.id, passed, restoreMs: result.restoreMs, durationMs: v.durationMs, drill };
   },
 };

@@ -30,6 +30,23 @@ export type VerifyOptions = {
 export type VerifyResult = { passed: boolean; checks: Check[]; restoreMs: number | null; durationMs: number };
 
 /**
+ * Opens a set and verifies it; a set that does not open (manifest missing or unreadable, wrong key,
+ * broken chain) is a failed "open" check, not an error. The embedded verify run and the agent both
+ * run this, each with its own way to open the set.
+ */
+export async function verifyOpenedSet(ctx: WorkContext, open: () => Promise<BackupSetReader>, o: Omit<VerifyOptions, "reader"> & { verificationHostName?: string }): Promise<VerifyResult> {
+  const t0 = Date.now();
+  try {
+    const reader = await open();
+    ctx.log("info", `Verifying backup ${reader.manifest.id} (${reader.manifest.layout}, ${reader.manifest.objects.length} objects) by restoring it into ${o.verificationHostName ? `verification host ${o.verificationHostName}` : "a sandbox server"}.`);
+    return await verifyBackupSet(ctx, { ...o, reader });
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    return { passed: false, checks: [{ name: "open", ok: false, detail: errorMessage(e), ms: Date.now() - t0 }], restoreMs: null, durationMs: Date.now() - t0 };
+  }
+}
+
+/**
  * Proves a backup restores: every object's checksum, decryption and decompression; a real restore
  * into a throwaway server (or a verification host); the server starts (physical); schema objects,
  * row counts and per-table fingerprints equal what the backup recorded. Every check is recorded

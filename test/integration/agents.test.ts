@@ -14,6 +14,7 @@ import { startAgentDispatch, type AgentDispatcher } from "../../server/agents/qu
 import { openChain } from "../../server/restore/physical/open-chain";
 import { BackupSetReader } from "../../server/artifact/backup-set-reader";
 import { startBackup } from "../../server/backups/start-backup";
+import { startVerify } from "../../server/verify/start-verify";
 import { db } from "../../server/db/client";
 import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { restorePhysicalToSandboxDetailed } from "../../server/restore/physical/restore-to-sandbox";
@@ -204,6 +205,49 @@ describe("runner agents over BullMQ", () => {
     for (const database of ["shop", "crm"]) expect(await checksums(sandbox.sql.bind(sandbox), database), database).toEqual(await checksums(hostB.sql.bind(hostB), database));
     await sandbox.stop();
   }, 150_000);
+
+  it("a restore verification of host B's mariabackup backup runs on agent B and passes with the embedded run's checks", async () => {
+    const full = await db().backup.findFirstOrThrow({ where: { hostId: ids.b, engine: "mariabackup", backupKind: "full", state: "complete" }, orderBy: { finishedAt: "desc" } });
+    const run = await startVerify({ backupId: full.id, actor: admin });
+    const done = await waitForRun(run.id, 120_000);
+    const log = await runLog(run.id);
+    expect(done.state, log).toBe("succeeded");
+    expect(log).toMatch(/Queued for agent agent-b/);
+    expect(log).toMatch(new RegExp(`on agent agent-b .*fence 1: verifying backup ${full.id}`));
+    expect(log).toMatch(/Verified on the agent/);
+    expect(agentB.output()).toMatch(new RegExp(`run ${run.id}: claimed .*verify of backup ${full.id}`));
+    const v = await db().verification.findFirstOrThrow({ where: { runId: run.id } });
+    expect(v).toMatchObject({ backupId: full.id, kind: "restore", result: "passed" });
+    const checks = JSON.parse(v.checks) as { name: string; ok: boolean; skipped?: boolean }[];
+    // what verifyBackupSet checks for a physical set, embedded or here
+    expect(checks.map((c) => c.name)).toEqual(["manifest", "objects", "restore and start", "schema objects", "row counts", "fingerprints"]);
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(checks.find((c) => c.name === "schema objects")!.skipped).toBeFalsy();
+    expect((await db().backup.findUniqueOrThrow({ where: { id: full.id } })).verifyState).toBe("verified");
+    expect(await db().auditEvent.count({ where: { action: "verify.passed", targetId: full.id } })).toBe(1);
+  }, 150_000);
+
+  it("a backup whose object was corrupted on disk fails verification on agent B, the check naming the object", async () => {
+    const run = await startBackup({ input: { ...backupInput(ids.b, "logical"), databases: ["crm"], parallel: 1 }, actor: admin });
+    expect((await waitForRun(run.id, 90_000)).state, await runLog(run.id)).toBe("succeeded");
+    const b = await db().backup.findFirstOrThrow({ where: { runId: run.id } });
+    const obj = (JSON.parse(fs.readFileSync(path.join(backupsDir, b.location, "manifest.json"), "utf8")) as { objects: { path: string; size: number }[] }).objects.find((o) => o.size > 64)!;
+    const file = path.join(backupsDir, b.location, obj.path);
+    const bytes = fs.readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    const verify = await startVerify({ backupId: b.id, objectsOnly: true, actor: admin });
+    const done = await waitForRun(verify.id, 60_000);
+    const log = await runLog(verify.id);
+    expect(done.state, log).toBe("failed");
+    expect(log).toMatch(/on agent agent-b .*verifying backup/);
+    expect(done.error).toMatch(new RegExp(`Verification of backup ${b.id} failed: objects: 1 of \\d+ objects fail: ${obj.path.replace(/[.]/g, "\\.")}`));
+    const v = await db().verification.findFirstOrThrow({ where: { runId: verify.id } });
+    expect(v.result).toBe("failed");
+    const checks = JSON.parse(v.checks) as { name: string; ok: boolean; detail: string }[];
+    expect(checks.find((c) => c.name === "objects")).toMatchObject({ ok: false, detail: expect.stringContaining(obj.path) });
+    expect((await db().backup.findUniqueOrThrow({ where: { id: b.id } })).verifyState).toBe("failed");
+  }, 120_000);
 
   it("agent A's token cannot take, report or finish host B's run; unknown and revoked tokens are refused", async () => {
     const hold = await holdDumpMidway();
