@@ -1,7 +1,9 @@
-// `npm run bench:agents`: two runner agents busy at once, each backing up its own host (logical,
-// zstd-1, to a local target on the agent): throughput per agent, and the CPU the dashboard process
-// (catalog, runner, agent API, BullMQ dispatch) spends meanwhile, since the data never passes it.
-//   npm run bench:agents -- [--mb 256] [--rounds 2]
+// `npm run bench:agents` (and the "agents" group of `npm run bench`): two runner agents busy at
+// once, each backing up its own host (logical, zstd-1, to a local target on the agent): throughput
+// per agent, and the CPU the dashboard process (catalog, runner, agent API, BullMQ dispatch) spends
+// meanwhile, since the data never passes it.
+//   npm run bench:agents -- [--mb 256] [--rounds 2] [--json]
+import os from "node:os";
 import { startBackup } from "../server/backups/start-backup";
 import { db } from "../server/db/client";
 import { waitForRun } from "../test/helpers/runs";
@@ -12,14 +14,22 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 
-async function main() {
-  const mb = arg("mb", 256);
-  const rounds = arg("rounds", 2);
+/** What one measurement gives (printed as JSON with --json, read by bench/agents-step.ts). */
+export type AgentsBenchResult = {
+  rows: { round: number; host: string; seconds: number; rawMB: number; storedMB: number; mbPerS: number }[];
+  /** user + system CPU of the dashboard process while the agents were busy */
+  dashboardCpuSeconds: number;
+  wallSeconds: number;
+  backupsRecorded: number;
+  loadAverage: number[];
+};
+
+async function measure(mb: number, rounds: number): Promise<AgentsBenchResult> {
   const h = await startAgentHarness({ hosts: 2, leaseMs: 30_000, blobMb: mb });
   try {
     const agents = h.hosts.map((x) => h.agent(x.token));
     await Promise.all(agents.map((a) => a.waitFor(/registered as agent/)));
-    const rows: { round: number; host: string; seconds: number; rawMB: number; mbPerS: number }[] = [];
+    const rows: AgentsBenchResult["rows"] = [];
     let cpuMs = 0;
     let wallMs = 0;
     for (let r = 1; r <= rounds; r++) {
@@ -33,21 +43,32 @@ async function main() {
       wallMs += wall;
       for (const [i, d] of done.entries()) {
         if (d.state !== "succeeded") throw new Error(`run ${d.id} ${d.state}: ${d.error}`);
-        const res = JSON.parse(d.result!) as { rawBytes: number };
+        const res = JSON.parse(d.result!) as { rawBytes: number; storedBytes: number };
         const seconds = (d.finishedAt!.getTime() - d.startedAt!.getTime()) / 1000;
-        rows.push({ round: r, host: h.hosts[i]!.name, seconds, rawMB: res.rawBytes / 1e6, mbPerS: res.rawBytes / 1e6 / seconds });
+        rows.push({ round: r, host: h.hosts[i]!.name, seconds, rawMB: res.rawBytes / 1e6, storedMB: res.storedBytes / 1e6, mbPerS: res.rawBytes / 1e6 / seconds });
       }
     }
-    const backups = await db().backup.count();
-    console.log(`\n| round | host (agent) | seconds | raw MB | MB/s |\n|---|---|---|---|---|`);
-    for (const x of rows) console.log(`| ${x.round} | ${x.host} | ${x.seconds.toFixed(1)} | ${x.rawMB.toFixed(0)} | ${x.mbPerS.toFixed(1)} |`);
-    console.log(`\ndashboard process CPU while 2 agents were busy: ${(cpuMs / 1000).toFixed(2)} s over ${(wallMs / 1000).toFixed(1)} s wall = ${((cpuMs / wallMs) * 100).toFixed(1)}% of one core; ${backups} backups recorded; load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    return { rows, dashboardCpuSeconds: cpuMs / 1000, wallSeconds: wallMs / 1000, backupsRecorded: await db().backup.count(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) };
   } finally {
     await h.close();
   }
 }
 
-void main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+async function main() {
+  const r = await measure(arg("mb", 256), arg("rounds", 2));
+  if (process.argv.includes("--json")) {
+    process.stdout.write(JSON.stringify(r) + "\n");
+    return;
+  }
+  console.log(`\n| round | host (agent) | seconds | raw MB | MB/s |\n|---|---|---|---|---|`);
+  for (const x of r.rows) console.log(`| ${x.round} | ${x.host} | ${x.seconds.toFixed(1)} | ${x.rawMB.toFixed(0)} | ${x.mbPerS.toFixed(1)} |`);
+  console.log(`\ndashboard process CPU while 2 agents were busy: ${r.dashboardCpuSeconds.toFixed(2)} s over ${r.wallSeconds.toFixed(1)} s wall = ${((r.dashboardCpuSeconds / r.wallSeconds) * 100).toFixed(1)}% of one core; ${r.backupsRecorded} backups recorded; load average ${r.loadAverage.join(" ")}`);
+}
+
+void main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

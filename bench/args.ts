@@ -1,7 +1,7 @@
 // Command line of `npm run bench -- [flags]`.
 import os from "node:os";
 
-export const GROUPS = ["dump", "restore", "physical", "stream", "binlog", "replay", "incidents", "incremental"] as const;
+export const GROUPS = ["dump", "restore", "physical", "stream", "binlog", "replay", "incidents", "incremental", "agents"] as const;
 export type Group = (typeof GROUPS)[number];
 
 export type BenchArgs = {
@@ -22,7 +22,8 @@ const HELP = `npm run bench -- [--quick] [--size-gb N] [options]
 Builds a dataset in a throwaway MariaDB on a Btrfs loop device, then measures on the same data:
 logical dumps (ours, mariadb-dump | zstd, mydumper), restores (ours, mariadb <, myloader),
 physical backups (snapshot, mariabackup) and their restores, our dump streamed to S3 (s3rver),
-binlog archive lag under a sysbench write load, and binlog replay (ours vs mariadb-binlog | mariadb).
+binlog archive lag under a sysbench write load, binlog replay (ours vs mariadb-binlog | mariadb),
+incidents indexing, mariabackup incrementals, and two runner agents busy at once (needs redis-server).
 Results: a Markdown table on stdout, bench/results/<timestamp>.json and bench/results/latest.md.
 
   --size-gb N         dataset size, InnoDB data+index (default 1)

@@ -260,6 +260,17 @@ export function renderMarkdown(r: Report): string {
     out.push("");
   }
 
+  const ag = r.lines.filter((l) => l.group === "agents");
+  if (ag.length) {
+    out.push("## Runner agents: two busy at once, each backing up its own host straight to its target", "", ...header(["line", "time s", "stored MB", "peak RSS MB", "notes"]));
+    for (const l of ag) {
+      const s = status(l);
+      if (s) out.push(row([l.name, "—", "—", "—", s]));
+      else out.push(row([l.name, f1(l.seconds), l.outputBytes === undefined ? "—" : mbs(l.outputBytes), l.peakRssMb ?? "—", l.note ?? ""]));
+    }
+    out.push("");
+  }
+
   if (r.notes.length) {
     out.push("## Notes", "");
     for (const n of r.notes) out.push(`- ${n}`);

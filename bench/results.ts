@@ -5,7 +5,7 @@ import type { MachineFacts } from "./machine";
 import type { RssReport } from "./rss";
 
 export type Line = {
-  group: "dump" | "restore" | "physical" | "stream" | "replay" | "incidents" | "incremental";
+  group: "dump" | "restore" | "physical" | "stream" | "replay" | "incidents" | "incremental" | "agents";
   name: string;
   /** a few words for summaries */
   short?: string;

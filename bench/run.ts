@@ -18,6 +18,7 @@ import { incrementalStep } from "./incremental-step";
 import { DBBACKUP, ROOT, start } from "./proc";
 import { replayStep } from "./replay-step";
 import { incidentStep } from "./incident-step";
+import { agentsStep } from "./agents-step";
 import { computeGoals, renderMarkdown } from "./report";
 import { restoreStep } from "./restore-step";
 import type { Report } from "./results";
@@ -103,6 +104,9 @@ async function bench(args: BenchArgs): Promise<Report> {
   if (!skip.has("incidents") && !skip.has("binlog")) await incidentStep(ctx);
   // it changes the source's rows: after every step that compares with the source's checksums
   if (!skip.has("incremental")) await incrementalStep(ctx);
+  throwIfAborted();
+  // its own servers and catalog (a child process): it does not touch the source
+  if (!skip.has("agents")) await agentsStep(ctx);
   for (const g of skip) ctx.notes.push(`Group "${g}" was left out (--skip).`);
   if (args.without.size) ctx.notes.push(`Treated as not installed (--without): ${[...args.without].join(", ")}.`);
 
