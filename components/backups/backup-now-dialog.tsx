@@ -21,6 +21,12 @@ export function BackupNowDialog({ host, open, onClose }: { host: Host; open: boo
   const [f, setF] = useState({ targetId: "", engine: "logical", all: true, databases: [] as string[], compression: "zstd", level: "3", encryptionKeyId: "", parallel: "4", includeUsers: false });
   const { fields } = formErrors(start.error);
   const targetId = f.targetId || targets.data?.[0]?.id || "";
+  const auto = engines.data?.find((e) => e.name === "auto");
+  // a host never reached has no engine report: only the logical engine can be offered (it connects when the run starts)
+  const unknown = !engineReport.isLoading && !engineReport.data?.report;
+  const engineList = (engines.data ?? []).filter((e) => e.name !== "auto");
+  if (!engineList.some((e) => e.name === "logical")) engineList.unshift({ name: "logical", available: true, reasons: [], description: "Consistent dump over the network; needs only SELECT (and RELOAD/LOCK for the lock-free snapshot).", choice: undefined });
+  const engineHint = engineList.find((e) => e.name === f.engine)?.description ?? auto?.description;
   const toggleDb = (name: string) => setF({ ...f, databases: f.databases.includes(name) ? f.databases.filter((d) => d !== name) : [...f.databases, name] });
   return (
     <FormDialog
@@ -46,18 +52,24 @@ export function BackupNowDialog({ host, open, onClose }: { host: Host; open: boo
       }
     >
       {targets.data && targets.data.length === 0 && <Alert tone="warning">There is no storage target yet. An admin must add one under Storage.</Alert>}
+      {engineReport.error && <Alert tone="error">Could not check this host&apos;s engines: {engineReport.error.message}</Alert>}
+      {unknown && !engineReport.error && (
+        <Alert tone="warning">
+          {host.name} has not been reached yet{host.introspectionError ? ` (${host.introspectionError})` : ""}, so which engines it supports is unknown. The logical engine is offered; the run connects when it starts and fails with the reason if the host is still unreachable. Use “Introspect now” on the host page to check again.
+        </Alert>
+      )}
       <div className="grid grid-cols-2 gap-4">
-        <Field label="Engine" htmlFor="bk-engine" error={fields.engine} hint={engines.data?.find((e) => e.name === f.engine)?.description}>
+        <Field label="Engine" htmlFor="bk-engine" error={fields.engine} hint={engineReport.isLoading ? "Checking which engines this host supports…" : engineHint}>
           <Select id="bk-engine" value={f.engine} onChange={(e) => setF({ ...f, engine: e.target.value })}>
-            <option value="auto">auto{engines.data?.find((e) => e.name === "auto")?.choice ? ` (${engines.data.find((e) => e.name === "auto")!.choice})` : ""}</option>
-            {(engines.data ?? [{ name: "logical", available: true, reasons: [] as string[], description: "" }])
-              .filter((e) => e.name !== "auto")
-              .map((e) => (
-                <option key={e.name} value={e.name} disabled={!e.available} title={e.reasons.join("; ")}>
-                  {e.name}
-                  {e.available ? "" : " (not available)"}
-                </option>
-              ))}
+            <option value="auto" disabled={!!auto && !auto.available}>
+              auto{auto?.choice ? ` (${auto.choice})` : auto && !auto.available ? " (not available)" : ""}
+            </option>
+            {engineList.map((e) => (
+              <option key={e.name} value={e.name} disabled={!e.available} title={e.reasons.join("; ")}>
+                {e.name}
+                {e.available ? "" : " (not available)"}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field label="Storage target" htmlFor="bk-target" error={fields.targetId}>

@@ -61,6 +61,21 @@ test("a host whose user cannot sign in is saved, and its page says why it has no
   await page.screenshot({ path: "test-results/screens/host-denied.png", fullPage: true });
 });
 
+test("Back up now on a host never reached offers the logical engine and says why the rest is unknown", async ({ pageAs, adminApi }) => {
+  const name = `unreached-${Date.now()}`;
+  const created = await trpcCall<{ id: string }>(adminApi, "hosts.create", { name, host: "127.0.0.1", port: 1, user: "root", tlsMode: "disabled" });
+  expect(created.error).toBeUndefined();
+  const { page } = await pageAs("operator");
+  await page.goto(`/hosts/${created.data!.id}`);
+  await page.getByRole("button", { name: "Back up now" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByRole("status").filter({ hasText: "has not been reached yet" })).toContainText("Connection refused");
+  // the select shows what will be sent: logical, not a disabled "auto"
+  await expect(dialog.getByLabel("Engine")).toHaveValue("logical");
+  await expect(dialog.getByRole("option", { name: /^auto/ })).toBeDisabled();
+  await page.screenshot({ path: "test-results/screens/backup-now-unreached.png", fullPage: true });
+});
+
 test("the sign-in page loads without a single 404", async ({ browser, baseURL }) => {
   const context = await browser.newContext({ baseURL });
   const page = await context.newPage();

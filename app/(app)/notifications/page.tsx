@@ -105,26 +105,36 @@ function AddChannel({ open, onClose }: { open: boolean; onClose: () => void }) {
   );
 }
 
+/** Each channel row's own "Send test": its own pending state and its own result under the row. */
+function useChannelTest() {
+  const utils = trpc.useUtils();
+  return trpc.notifications.test.useMutation({ onSettled: () => utils.notifications.list.invalidate() });
+}
+
 export default function NotificationsPage() {
   const { can } = useUser();
   const utils = trpc.useUtils();
   const q = trpc.notifications.list.useQuery();
-  const test = trpc.notifications.test.useMutation({ onSettled: () => utils.notifications.list.invalidate() });
   const toggle = trpc.notifications.setEnabled.useMutation({ onSettled: () => utils.notifications.list.invalidate() });
   const del = trpc.notifications.delete.useMutation({ onSettled: () => utils.notifications.list.invalidate() });
   const [adding, setAdding] = useState(false);
   return (
     <>
       <PageHeader title="Notifications" description="Where failures, stale policies and failed verifications are reported." actions={can("admin") && <Button onClick={() => setAdding(true)}>Add channel</Button>} />
-      {test.data && (
-        <Alert tone={test.data.ok ? "success" : "error"} className="mb-4">
-          <span data-testid="notify-test-result">{test.data.message}</span>
-        </Alert>
-      )}
       <Card>
         <DataTable
           query={q}
           rowKey={(c) => c.id}
+          useRow={useChannelTest}
+          detail={(_c, test) =>
+            test.data ? (
+              <Alert tone={test.data.ok ? "success" : "error"}>
+                <span data-testid="notify-test-result">{test.data.message}</span>
+              </Alert>
+            ) : test.error ? (
+              <Alert tone="error">{test.error.message}</Alert>
+            ) : null
+          }
           empty={
             <EmptyState title="No channels" action={can("admin") && <Button onClick={() => setAdding(true)}>Add a channel</Button>}>
               Add a webhook, a Slack-compatible hook or an SMTP server so failures reach someone.
@@ -155,10 +165,10 @@ export default function NotificationsPage() {
             },
             {
               className: "whitespace-nowrap text-right",
-              cell: (c) => (
+              cell: (c, test) => (
                 <>
                   {can("operator") && (
-                    <Button size="sm" variant="secondary" loading={test.isPending && test.variables?.id === c.id} onClick={() => test.mutate({ id: c.id })}>
+                    <Button size="sm" variant="secondary" loading={test.isPending} onClick={() => test.mutate({ id: c.id })}>
                       Send test
                     </Button>
                   )}
