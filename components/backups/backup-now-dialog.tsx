@@ -55,7 +55,7 @@ export function BackupNowDialog({ host, open, onClose }: { host: Host; open: boo
       {engineReport.error && <Alert tone="error">Could not check this host&apos;s engines: {engineReport.error.message}</Alert>}
       {unknown && !engineReport.error && (
         <Alert tone="warning">
-          {host.name} has not been reached yet{host.introspectionError ? ` (${host.introspectionError})` : ""}, so which engines it supports is unknown. The logical engine is offered; the run connects when it starts and fails with the reason if the host is still unreachable. Use “Introspect now” on the host page to check again.
+          {host.name} has not been reached yet{host.introspectionError ? " (the host page says why)" : ""}, so which engines it supports is unknown and only logical is offered. The run connects when it starts and fails with the reason if the host is still unreachable; “Introspect now” checks again.
         </Alert>
       )}
       <div className="grid grid-cols-2 gap-4">

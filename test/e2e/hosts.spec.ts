@@ -69,7 +69,7 @@ test("Back up now on a host never reached offers the logical engine and says why
   await page.goto(`/hosts/${created.data!.id}`);
   await page.getByRole("button", { name: "Back up now" }).click();
   const dialog = page.getByRole("dialog");
-  await expect(dialog.getByRole("status").filter({ hasText: "has not been reached yet" })).toContainText("Connection refused");
+  await expect(dialog.getByRole("status").filter({ hasText: "has not been reached yet" })).toContainText("only logical is offered");
   // the select shows what will be sent: logical, not a disabled "auto"
   await expect(dialog.getByLabel("Engine")).toHaveValue("logical");
   await expect(dialog.getByRole("option", { name: /^auto/ })).toBeDisabled();
