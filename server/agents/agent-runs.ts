@@ -16,6 +16,7 @@ import { agentLeaseOwner } from "../runner/dispatch";
 import { appendRunLog } from "../runner/run-log";
 import { runKind } from "../runner/run-kinds";
 import { emitIfFinal, finishWithRetry } from "../runner/runner";
+import { enqueueRun } from "../runner/enqueue-run";
 import { removePrefixOrDefer } from "../storage/cleanup";
 import { loadTarget, targetSpec, type TargetSpec } from "../storage/open-store";
 import { newId } from "../util/ids";
@@ -37,14 +38,16 @@ export const AGENT_HEARTBEAT_MS = () => Number(process.env.DBBACKUP_AGENT_HEARTB
 export const AGENT_RUN_KINDS = ["backup", "verify"] as const;
 
 /**
- * Whether an agent executes this run: every backup, and a verification of one named backup into a
- * sandbox (a drill, a policy's scheduled "latest" verification and a verification host stay embedded).
+ * Whether an agent executes this run: every backup, and a sandbox verification of a named backup or
+ * of a policy's newest one (its scheduled "latest" verification; the point-in-time drill that follows
+ * it is a run of its own). A drill and a verification into a verification host stay embedded.
  */
 export function agentExecutes(run: Pick<Run, "kind" | "params">): boolean {
   if (run.kind === "backup") return true;
   if (run.kind !== "verify") return false;
   const p = parseJson<VerifyParams>(run.params, {});
-  return !!p.backupId && !p.mode && !p.verificationHostId;
+  if (p.verificationHostId) return false;
+  return p.mode === "latest" ? !!p.policyId : !!p.backupId && !p.mode;
 }
 
 /** The sealed part of a verify claim: where the set and its chain are, their keys, and what to check. */
@@ -209,6 +212,13 @@ async function claimVerifyRun(agent: Agent, run: Run, o: { attempt: number; publ
   const p = parseJson<VerifyParams>(run.params, {});
   const backup = await resolveBackup(p);
   const fresh = await takeFence(agent, run, o.attempt);
+  if ((!backup || backup.state !== "complete") && !p.backupId) {
+    // a policy's scheduled verification before its first backup: nothing to do, as embedded
+    await db().run.updateMany({ where: { id: run.id, fence: fresh.fence, state: "running" }, data: { state: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, result: JSON.stringify({ skipped: "no backup yet" }) } });
+    await appendRunLog(run.id, "warn", "The policy has no backup to verify yet.");
+    await emitIfFinal(run.id);
+    throw new DomainError("PRECONDITION", "The policy has no backup to verify yet; nothing to run.");
+  }
   if (!backup || backup.state !== "complete") {
     const message = `Backup ${p.backupId} no longer exists.`;
     await appendRunLog(run.id, "error", message);
@@ -233,7 +243,10 @@ async function claimVerifyRun(agent: Agent, run: Run, o: { attempt: number; publ
  * transaction with the fence check; a failed check fails the run as it does embedded.
  */
 async function finishVerifyRun(agent: Agent, run: Run, f: Extract<FinishReport, { outcome: "verified" }>): Promise<{ state: string }> {
-  const backupId = parseJson<VerifyParams>(run.params, {}).backupId!;
+  const params = parseJson<VerifyParams>(run.params, {});
+  // the claim recorded which backup it gave the agent (a policy's newest is resolved there)
+  const backupId = run.backupId ?? params.backupId;
+  if (!backupId) throw new DomainError("INVALID", `Run ${run.id} was never given a backup to verify.`);
   const result: VerifyResult = { passed: f.checks.every((c) => c.ok), checks: f.checks, restoreMs: f.restoreMs ?? null, durationMs: f.durationMs };
   const passed = await db().$transaction(async (tx) => {
     const u = await tx.run.updateMany({ where: { id: run.id, state: "running", leaseOwner: agentLeaseOwner(agent.id), fence: f.fence }, data: { leaseExpiresAt: new Date(Date.now() + agentLeaseMs()) } });
@@ -249,7 +262,19 @@ async function finishVerifyRun(agent: Agent, run: Run, f: Extract<FinishReport, 
   logChecks({ log: (level, message) => void appendRunLog(run.id, level, message) }, f.checks);
   await appendRunLog(run.id, passed ? "info" : "error", passed ? "Succeeded." : verificationFailed(backupId, f.checks).message);
   await emitIfFinal(run.id);
+  if (passed && params.mode === "latest") await queueDrillAfter(run);
   return { state: passed ? "succeeded" : "failed" };
+}
+
+/**
+ * A scheduled verification also drills point-in-time recovery when the host's archive allows it.
+ * Embedded, the drill runs inside the verification run; after an agent's verification it is queued
+ * as a run of its own (a drill stays with the dashboard), so a failed drill is notified on its own.
+ */
+async function queueDrillAfter(run: Run) {
+  if (!run.hostId || !(await db().binlogSegment.count({ where: { hostId: run.hostId } }))) return;
+  const drill = await enqueueRun({ kind: "verify", hostId: run.hostId, policyId: run.policyId, params: { mode: "drill", hostId: run.hostId, after: run.id }, maxAttempts: 1, idempotencyKey: `drill-after:${run.id}` });
+  await appendRunLog(run.id, "info", `Point-in-time drill queued as run ${drill.id}.`);
 }
 
 export const payloadContext = (runId: string, fence: number) => `run:${runId}:fence:${fence}`;

@@ -20,6 +20,7 @@ import { startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { restorePhysicalToSandboxDetailed } from "../../server/restore/physical/restore-to-sandbox";
 import { setRunDispatcher } from "../../server/runner/dispatch";
 import { cancelRun } from "../../server/runner/cancel-run";
+import { enqueueRun } from "../../server/runner/enqueue-run";
 import { Runner } from "../../server/runner/runner";
 import { LocalStore } from "../../server/storage/local-store";
 import { startAgentApiServer, startAgentProcess, type AgentProcess } from "../helpers/agents";
@@ -226,6 +227,30 @@ describe("runner agents over BullMQ", () => {
     expect((await db().backup.findUniqueOrThrow({ where: { id: full.id } })).verifyState).toBe("verified");
     expect(await db().auditEvent.count({ where: { action: "verify.passed", targetId: full.id } })).toBe(1);
   }, 150_000);
+
+  it("a policy's scheduled verification of its newest backup runs on agent B (and before its first backup there is nothing to run)", async () => {
+    await db().policy.create({ data: { id: "p-agent-b", name: "p-agent-b", hostId: ids.b, targetId: ids.target, engine: "logical", retention: JSON.stringify({ keepLast: 5 }), enabled: false } });
+    const empty = await enqueueRun({ kind: "verify", hostId: ids.b, policyId: "p-agent-b", params: { policyId: "p-agent-b", mode: "latest" } });
+    const skipped = await waitForRun(empty.id, 60_000);
+    expect(skipped.state, await runLog(empty.id)).toBe("succeeded");
+    expect(JSON.parse(skipped.result!)).toEqual({ skipped: "no backup yet" });
+    expect(await runLog(empty.id)).toMatch(/no backup to verify yet/);
+
+    const run = await startBackup({ input: { ...backupInput(ids.b, "logical"), databases: ["crm"], parallel: 1 }, actor: admin });
+    expect((await waitForRun(run.id, 90_000)).state, await runLog(run.id)).toBe("succeeded");
+    const newest = await db().backup.findFirstOrThrow({ where: { runId: run.id } });
+    await db().backup.update({ where: { id: newest.id }, data: { policyId: "p-agent-b" } });
+    const verify = await enqueueRun({ kind: "verify", hostId: ids.b, policyId: "p-agent-b", params: { policyId: "p-agent-b", mode: "latest" } });
+    const done = await waitForRun(verify.id, 120_000);
+    const log = await runLog(verify.id);
+    expect(done.state, log).toBe("succeeded");
+    expect(log).toMatch(new RegExp(`on agent agent-b .*verifying backup ${newest.id}`));
+    expect(done.backupId).toBe(newest.id);
+    const v = await db().verification.findFirstOrThrow({ where: { runId: verify.id } });
+    expect(v).toMatchObject({ backupId: newest.id, kind: "restore", result: "passed" });
+    // host B has no binlog archive here: no drill follows
+    expect(await db().run.count({ where: { kind: "verify", hostId: ids.b, params: { contains: `"after":"${verify.id}"` } } })).toBe(0);
+  }, 240_000);
 
   it("a backup whose object was corrupted on disk fails verification on agent B, the check naming the object", async () => {
     const run = await startBackup({ input: { ...backupInput(ids.b, "logical"), databases: ["crm"], parallel: 1 }, actor: admin });
