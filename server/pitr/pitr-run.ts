@@ -6,7 +6,7 @@ import { withServer } from "../mysql/connect";
 import type { ServerAddress } from "../mysql/connection-options";
 import { dropCreatedDatabases } from "../restore/drop-created";
 import { getRestorer, type RestoreOutcome } from "../restore/registry";
-import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, type CreatedDatabases } from "../restore/restore-into-host";
+import { claimNewDatabases, openBackupReader, restoreDatadirInPlace, restoreTargetOf, type CreatedDatabases } from "../restore/restore-into-host";
 import type { RunContext, RunKind } from "../runner/run-kinds";
 import { planHostPitr } from "./catalog-segments";
 import { describeTarget, parseTarget, type PitrPlan } from "./plan";
@@ -85,7 +85,7 @@ export const pitrRunKind: RunKind<PitrParams> = {
     let base: RestoreOutcome;
     const baseCtx = phaseContext(ctx, "1/2 base backup");
     if (p.physical) {
-      base = await restoreDatadirInPlace(baseCtx, { reader, backupId: backup.id, targetHost, parallel: p.parallel, startCommand: p.startCommand });
+      base = await restoreDatadirInPlace(baseCtx, { reader, backupId: backup.id, targetHost: restoreTargetOf(targetHost), parallel: p.parallel, startCommand: p.startCommand });
     } else {
       await claimNewDatabases(ctx, { address, targetHost, names: chosen.map((d) => p.rename[d] ?? d), dropExisting: p.dropExisting });
       ctx.log("info", `Restoring backup ${backup.id} (${reader.manifest.layout}, consistent at ${plan.backup.consistentAt.toISOString()}) into ${targetHost.name}: ${chosen.map((d) => (p.rename[d] && p.rename[d] !== d ? `${d} -> ${p.rename[d]}` : d)).join(", ")}.`);
