@@ -1,4 +1,6 @@
-import type { ClaimResponse, RestoreJobPayload } from "../../server/agents/agent-runs";
+import type { ClaimResponse, PitrJobPayload, RestoreJobPayload } from "../../server/agents/agent-runs";
+import { pitrFromPlan } from "../../server/pitr/pitr-run";
+import { specSources } from "../../server/pitr/replay/catalog-sources";
 import type { WorkspaceContext } from "../../server/restore/restore-into-host";
 import { restoreOpenedSet } from "../../server/restore/restore-run";
 import { storeFromSpec } from "../../server/storage/open-store";
@@ -64,6 +66,28 @@ export function executeRestoreJob(call: AgentCall, claim: ClaimResponse, job: Re
     const reader = await openJobSet(store, job.links);
     const result = await restoreOpenedSet(ctx, { reader, backupId: job.backupId, targetHost: job.host, params: job.params });
     ctx.log("info", `Restored on the agent, reading from ${store.describe(job.links[0]!.location)}.`);
+    return result;
+  });
+}
+
+/**
+ * Executes one claimed point-in-time restore on this machine with the same function as the embedded
+ * run, on the plan the dashboard made: the base backup read from its target, then the binlog files
+ * read from the storage targets they were shipped to and replayed up to the target.
+ */
+export function executePitrJob(call: AgentCall, claim: ClaimResponse, job: PitrJobPayload, say: (m: string) => void, stopping: AbortSignal): Promise<string> {
+  return runHeldRestore(call, claim, say, stopping, async (ctx) => {
+    const t0 = Date.now();
+    const store = storeFromSpec(job.target);
+    ctx.progress({ phase: "reading manifest" });
+    const reader = await openJobSet(store, job.links);
+    const sources = await specSources(job.sources, async (id) => {
+      const spec = job.stores[id];
+      if (!spec) throw new Error(`the claim named no storage target ${id} for the binlogs`);
+      return storeFromSpec(spec);
+    });
+    const result = await pitrFromPlan(ctx, { reader, sources, targetHost: job.host, params: job.params, job: job.job, startedAt: t0 });
+    ctx.log("info", `Point-in-time restore done on the agent, reading the base from ${store.describe(job.links[0]!.location)} and ${sources.length} binlog file(s) from storage.`);
     return result;
   });
 }

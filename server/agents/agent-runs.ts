@@ -2,6 +2,9 @@ import type { Agent, Backup, Run } from "../db/generated/client";
 import type { CreatedDatabases, RestoreTargetHost } from "../restore/restore-into-host";
 import { restoreTargetOf } from "../restore/restore-into-host";
 import type { RestoreParams } from "../restore/restore-run";
+import { planPitrRun, type PitrJob, type PitrParams } from "../pitr/pitr-run";
+import { describeTarget, parseTarget } from "../pitr/plan";
+import { planSourceSpecs, type SourceSpec } from "../pitr/replay/catalog-sources";
 import { manifestSchema, type Manifest } from "../artifact/manifest";
 import { recordAudit } from "../audit/record";
 import { backupBase, recordBackup } from "../backups/backup-run";
@@ -37,16 +40,17 @@ export const agentLeaseMs = () => Number(process.env.DBBACKUP_RUNNER_LEASE_MS ||
 export const AGENT_HEARTBEAT_MS = () => Number(process.env.DBBACKUP_AGENT_HEARTBEAT_MS || 5000);
 
 /** The run kinds an agent executes; others stay with the embedded runner. */
-export const AGENT_RUN_KINDS = ["backup", "verify", "restore"] as const;
+export const AGENT_RUN_KINDS = ["backup", "verify", "restore", "pitr"] as const;
 
 /**
  * Whether an agent executes this run (when the host it executes against is bound to one): every
- * backup, every restore (logical into the host, or in place of its datadir), and a verification
+ * backup, every restore and point-in-time restore (logical into the host, or in place of its
+ * datadir), and a verification
  * of one named backup into a sandbox (a drill, a policy's scheduled "latest" verification and a
  * verification host stay embedded).
  */
 export function agentExecutes(run: Pick<Run, "kind" | "params">): boolean {
-  if (run.kind === "backup" || run.kind === "restore") return true;
+  if (run.kind === "backup" || run.kind === "restore" || run.kind === "pitr") return true;
   if (run.kind !== "verify") return false;
   const p = parseJson<VerifyParams>(run.params, {});
   return !!p.backupId && !p.mode && !p.verificationHostId;
@@ -86,6 +90,24 @@ export type RestoreJobPayload = {
   backupId: string;
   links: JobLink[];
   params: RestoreParams;
+};
+
+/**
+ * The sealed part of a point-in-time restore claim: the plan the server made from the catalog (base
+ * backup, databases, coordinates), the base's set and chain with their keys, and the binlog files
+ * to replay with their segments and storage targets. The target host is this agent's.
+ */
+export type PitrJobPayload = {
+  kind: "pitr";
+  host: RestoreTargetHost;
+  target: TargetSpec;
+  backupId: string;
+  links: JobLink[];
+  params: PitrParams;
+  job: PitrJob;
+  sources: SourceSpec[];
+  /** the storage targets the binlog files were shipped to, by id */
+  stores: Record<string, TargetSpec>;
 };
 
 /** A backup and every earlier link of its chain (the catalog's parent pointers), keys unsealed. */
@@ -179,6 +201,7 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
   if (!agentExecutes(run)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run that the dashboard executes; agents execute backups and sandbox verifications of a named backup.`);
   if (run.kind === "verify") return claimVerifyRun(agent, run, o);
   if (run.kind === "restore") return claimRestoreRun(agent, run, o);
+  if (run.kind === "pitr") return claimPitrRun(agent, run, o);
   const owner = agentLeaseOwner(agent.id);
   const backupId = newId("b");
   const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
@@ -340,6 +363,43 @@ async function claimRestoreRun(agent: Agent, run: Run, o: { attempt: number; pub
   if (!host) return failAtClaim(fresh, "The target host was deleted.", "NOT_FOUND");
   const payload: RestoreJobPayload = { kind: "restore", host: restoreTargetOf(host), target: targetSpec(await loadTarget(backup.targetId)), backupId: backup.id, links: await chainLinks(backup), params: p };
   await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}: ${p.physical ? "replacing the datadir of" : "restoring into"} ${host.name} from backup ${backup.id}.`);
+  return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
+}
+
+/**
+ * A point-in-time restore on the agent bound to its target host: planned here from the catalog
+ * (planPitrRun, as the embedded run plans), the plan sealed with the base's chain and keys and the
+ * binlog files to replay. The agent reads the binlogs from the storage targets only: a plan that
+ * needs the archiver's live tail (events not shipped yet, only in its working directory on the
+ * dashboard's machine) fails here with what to do, before anything is restored.
+ */
+async function claimPitrRun(agent: Agent, run: Run, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
+  const p = parseJson<PitrParams>(run.params, {} as PitrParams);
+  const fresh = await fenceTargetRun(agent, run, o.attempt, [], p.targetHostId);
+  const log: WorkContext = { signal: new AbortController().signal, progress: () => undefined, log: (level, message) => void appendRunLog(run.id, level, message) };
+  let planned: Awaited<ReturnType<typeof planPitrRun>>;
+  let sources: SourceSpec[];
+  try {
+    planned = await planPitrRun(log, run.id, p);
+    sources = await planSourceSpecs(planned.source.id, planned.plan);
+  } catch (e) {
+    return failAtClaim(fresh, errorMessage(e), e instanceof DomainError ? e.code : "INTERNAL");
+  }
+  const { job, backup, source, targetHost } = planned;
+  const live = sources.filter((x) => x.live);
+  if (live.length) {
+    return failAtClaim(
+      fresh,
+      `${describeTarget(parseTarget(p))} needs binlog events of ${live.map((x) => x.file).join(", ")} that the archiver of ${source.name} has not shipped to storage yet: they are only in its working directory on the dashboard's machine, and agent ${agent.name} (which restores into ${targetHost.name}) reads binlogs from the storage target. ` +
+        `Wait until the archiver ships them (it ships a file when ${source.name} rotates its binlog${source.archiveRotateSize ? ` and every ${source.archiveRotateSize} bytes` : ""}), or run FLUSH BINARY LOGS on ${source.name}, then start the point-in-time restore again. Nothing was restored.`,
+    );
+  }
+  const allowed = p.physical ? [] : job.chosen.map((d) => p.rename[d] ?? d);
+  await db().run.update({ where: { id: run.id }, data: { result: JSON.stringify({ claimedFence: fresh.fence, allowed, targetHostId: p.targetHostId } satisfies RestoreHold) } });
+  const stores: Record<string, TargetSpec> = {};
+  for (const id of new Set(sources.map((x) => x.targetId))) stores[id] = targetSpec(await loadTarget(id));
+  const payload: PitrJobPayload = { kind: "pitr", host: restoreTargetOf(targetHost), target: targetSpec(await loadTarget(backup.targetId)), backupId: backup.id, links: await chainLinks(backup), params: p, job, sources, stores };
+  await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}: point-in-time restore of ${source.name} into ${targetHost.name} from backup ${backup.id} and ${sources.length} binlog file(s).`);
   return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
 }
 

@@ -4,7 +4,8 @@
 // that no agent is bound to (its backups and its binlog archive run embedded). A restore of S's
 // backup into B executes on B's agent (the target's), is compared by CHECKSUM TABLE ... EXTENDED
 // and row counts; a failing restore and a kill -9 mid-restore leave no created database behind; an
-// in-place physical restore on the agent brings B's datadir back to its backup.
+// in-place physical restore on the agent brings B's datadir back to its backup; a point-in-time
+// restore of S into B runs on B's agent from the plan the dashboard made, reading shipped binlogs.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -18,12 +19,14 @@ import { db } from "../../server/db/client";
 import { connectServer } from "../../server/mysql/connect";
 import { freePort, startSandbox, type Sandbox } from "../../server/mysql/sandbox";
 import { findTool } from "../../server/mysql/tools";
+import { startPitr } from "../../server/pitr/start-pitr";
 import { startRestore } from "../../server/restore/start-restore";
 import { setRunDispatcher } from "../../server/runner/dispatch";
 import { Runner } from "../../server/runner/runner";
 import { startAgentApiServer, startAgentProcess, type AgentProcess } from "../helpers/agents";
 import { useTempCatalog } from "../helpers/catalog";
 import { seedSample, tableStates } from "../helpers/physical";
+import { archive, archivedUpToNow, fingerprint, mark, shipEverything, type Bed } from "../helpers/pitr";
 import { startRedis, type TestRedis } from "../helpers/redis";
 import { checksums, runLog, waitFor, waitForRun } from "../helpers/runs";
 
@@ -203,6 +206,50 @@ describe("restores on the agent of the target host", () => {
     agentB = startAgentProcess({ server: api.url, token: tokens.b, env: AGENT_ENV });
     await agentB.waitFor(/registered as agent agent-b/);
   }, 180_000);
+
+  it("a point-in-time restore of host S into host B runs on B's agent and equals the source at the marked instant", async () => {
+    await archive({ targetId: ids.target } as Bed, ids.s);
+    const backup = await backupOf(ids.s, "logical", ["shop"]);
+    await new Promise((r) => setTimeout(r, 1100)); // the instant below is a whole second after the backup's consistent point
+    for (let i = 1; i <= 20; i++) await hostS.sql(`INSERT INTO shop.orders VALUES (${800000 + i}, ${i}, ${i}.5, 'after the backup'); UPDATE shop.counters SET n = n + ${i} WHERE id = 1`);
+    await hostS.sql("ALTER TABLE shop.orders ADD COLUMN tag VARCHAR(10) DEFAULT 'x'; UPDATE shop.orders SET tag = 'y' WHERE id % 3 = 0");
+    const m = await mark(hostS, "written after the backup", new Date(Math.floor(Date.now() / 1000) * 1000), "shop");
+    await new Promise((r) => setTimeout(r, 1100));
+    await hostS.sql("INSERT INTO shop.orders (id, customer_id, amount, note) VALUES (899999, 1, 1, 'after the instant'); UPDATE shop.counters SET n = -1");
+    await shipEverything(hostS, ids.s);
+    const run = await startPitr({ input: { hostId: ids.s, targetHostId: ids.b, until: m.time.toISOString(), databases: ["shop"], rename: { shop: "shop_pitr" }, parallel: 2 }, actor: admin });
+    expect(run.hostId).toBe(ids.b);
+    const done = await waitForRun(run.id, 180_000);
+    const log = await runLog(run.id);
+    expect(done.state, log).toBe("succeeded");
+    expect(log).toMatch(/Queued for agent agent-b/);
+    expect(log).toMatch(new RegExp(`Plan: .*`));
+    expect(log).toMatch(new RegExp(`on agent agent-b .*fence 1: point-in-time restore of db-s into db-b from backup ${backup.id}`));
+    expect(log).toMatch(/Point-in-time restore done on the agent/);
+    expect(await fingerprint(hostB, "shop_pitr")).toEqual(m.fp);
+    expect(await fingerprint(hostS, "shop")).not.toEqual(m.fp); // the writes after the instant are not in it
+    const result = JSON.parse(done.result!) as { backupId: string; databases: string[]; replay: { transactions: number; stoppedBy: string } };
+    expect(result).toMatchObject({ backupId: backup.id, databases: ["shop_pitr"], replay: { stoppedBy: "target" } });
+    expect(result.replay.transactions).toBeGreaterThanOrEqual(21);
+  }, 240_000);
+
+  it("a point-in-time restore on the agent that needs the archiver's unshipped tail fails at once and says to wait for the ship; after the ship it runs", async () => {
+    await hostS.sql("UPDATE shop.counters SET n = 4242 WHERE id = 1; INSERT INTO shop.orders (id, customer_id, amount, note) VALUES (899998, 2, 2, 'in the live tail')");
+    const m = await mark(hostS, "only in the live tail", new Date(Math.floor(Date.now() / 1000) * 1000), "shop");
+    await new Promise((r) => setTimeout(r, 1100));
+    await hostS.sql("UPDATE shop.counters SET n = 0 WHERE id = 1");
+    await archivedUpToNow(hostS, ids.s);
+    const input = { hostId: ids.s, targetHostId: ids.b, until: m.time.toISOString(), databases: ["shop"], rename: { shop: "shop_tail" }, parallel: 2 };
+    const first = await waitForRun((await startPitr({ input, actor: admin })).id, 60_000);
+    expect(first.state, await runLog(first.id)).toBe("failed");
+    expect(first.error).toMatch(/has not shipped to storage yet.*run FLUSH BINARY LOGS on db-s.*Nothing was restored/);
+    expect(await databasesOf(hostB)).not.toContain("shop_tail");
+    await shipEverything(hostS, ids.s);
+    const second = await waitForRun((await startPitr({ input, actor: admin })).id, 180_000);
+    expect(second.state, await runLog(second.id)).toBe("succeeded");
+    expect(await runLog(second.id)).toMatch(/on agent agent-b/);
+    expect(await fingerprint(hostB, "shop_tail")).toEqual(m.fp);
+  }, 240_000);
 
   it("an in-place physical restore of host B runs on its agent and brings the datadir back to the backup", async () => {
     const backup = await backupOf(ids.b, "mariabackup");
