@@ -21,6 +21,7 @@ import { freePort, startSandbox, type Sandbox } from "../../server/mysql/sandbox
 import { findTool } from "../../server/mysql/tools";
 import { startPitr } from "../../server/pitr/start-pitr";
 import { startRestore } from "../../server/restore/start-restore";
+import { cancelRun } from "../../server/runner/cancel-run";
 import { setRunDispatcher } from "../../server/runner/dispatch";
 import { Runner } from "../../server/runner/runner";
 import { startAgentApiServer, startAgentProcess, type AgentProcess } from "../helpers/agents";
@@ -48,6 +49,7 @@ const backupsDir = path.join(work, "backups");
 let startScript: string;
 let ids: { s: string; b: string; target: string; agentB: string; agentX: string };
 let tokens: { b: string; x: string };
+let holdBackupId: string;
 
 /** What `systemctl start mariadb` does for host B: starts mariadbd on its datadir in the background. */
 function writeStartScript(sb: Sandbox) {
@@ -117,6 +119,34 @@ async function backupOf(hostId: string, engine: string, databases: string[] = []
 const databasesOf = async (sb: Sandbox) => (await sb.sql<{ n: string }>("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA")).map((r) => r.n);
 const restoreInput = (backupId: string, databases: string[], rename: Record<string, string>) => ({ backupId, targetHostId: ids.b, databases, rename, dropExisting: false, parallel: 1 });
 
+/**
+ * Holds a restore of S's `hold` into B as `name` mid-way: the restore creates the schema first,
+ * then loads the big table; a session of ours locks the small table (loaded last) as soon as it
+ * exists, so the restore waits there with its database created.
+ */
+async function holdRestoreMidway(backupId: string, name: string) {
+  const run = await startRestore({ input: restoreInput(backupId, ["hold"], { hold: name }), actor: admin });
+  const blocker = await hostB.connect();
+  blocker.on("error", () => undefined);
+  const count = async (sql: string) => Number(((await blocker.query(sql)) as unknown as [{ n: number }[]])[0][0]!.n);
+  await waitFor(async () => (await count(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}' AND TABLE_NAME = 'zz_notes'`)) === 1, 60_000, `the restore to create ${name}.zz_notes`);
+  await blocker.query(`LOCK TABLES ${name}.zz_notes WRITE`);
+  await waitFor(async () => (await count(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%zz_notes%' AND STATE LIKE 'Waiting for table metadata lock%'`)) >= 1, 60_000, `the restore to wait at ${name}.zz_notes`);
+  const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+  expect(row.state).toBe("running");
+  expect(JSON.parse(row.result!).workspace).toEqual({ targetHostId: ids.b, created: [name] });
+  const release = () => blocker.end().catch(() => undefined);
+  return {
+    runId: run.id,
+    release,
+    /** waits until the server's DROP DATABASE of the restore's database waits at our lock (proof it cleans up), then lets go */
+    releaseWhenDropped: async () => {
+      await waitFor(async () => (await count(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DROP DATABASE%${name}%'`)) >= 1, 60_000, `the server to drop ${name}`);
+      await release();
+    },
+  };
+}
+
 describe("restores on the agent of the target host", () => {
   it("a logical restore of host S's backup into host B runs on B's agent and equals the source", async () => {
     const backup = await backupOf(ids.s, "logical", ["shop", "crm"]);
@@ -179,32 +209,53 @@ describe("restores on the agent of the target host", () => {
     expect(await databasesOf(hostB)).not.toContain("crm_bad");
   }, 180_000);
 
+  it("Cancel on the dashboard reaches the restore on the agent: the run ends cancelled and the database it created is dropped", async () => {
+    holdBackupId = (await backupOf(ids.s, "logical", ["hold"])).id;
+    const held = await holdRestoreMidway(holdBackupId, "hold_cancel");
+    await cancelRun({ runId: held.runId, actor: admin });
+    // the agent aborts its connections and reports; the server's DROP DATABASE then waits at our lock
+    await held.releaseWhenDropped();
+    const done = await waitForRun(held.runId, 60_000);
+    expect(done.state, await runLog(held.runId)).toBe("cancelled");
+    await waitFor(async () => !(await databasesOf(hostB)).includes("hold_cancel"), 20_000, "hold_cancel to be gone");
+  }, 180_000);
+
   it("kill -9 of the agent mid-restore: the lease ends, the run fails, the database it created is dropped", async () => {
-    const backup = await backupOf(ids.s, "logical", ["hold"]);
-    const run = await startRestore({ input: restoreInput(backup.id, ["hold"], { hold: "hold_copy" }), actor: admin });
-    // the restore creates the schema first, then loads the big table; the small one waits at a lock
-    const blocker = await hostB.connect();
-    blocker.on("error", () => undefined);
-    await waitFor(async () => {
-      const [r] = (await blocker.query("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'hold_copy' AND TABLE_NAME = 'zz_notes'")) as unknown as [{ n: number }[]];
-      return Number(r[0]!.n) === 1;
-    }, 60_000, "the restore to create hold_copy.zz_notes");
-    await blocker.query("LOCK TABLES hold_copy.zz_notes WRITE");
-    await waitFor(async () => {
-      const [rows] = (await blocker.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%zz_notes%' AND STATE LIKE 'Waiting for table metadata lock%'")) as unknown as [{ n: number }[]];
-      return Number(rows[0]!.n) >= 1;
-    }, 60_000, "the restore to wait at hold_copy.zz_notes");
-    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).state).toBe("running");
-    expect(JSON.parse((await db().run.findUniqueOrThrow({ where: { id: run.id } })).result!).workspace).toEqual({ targetHostId: ids.b, created: ["hold_copy"] });
+    const held = await holdRestoreMidway(holdBackupId, "hold_copy");
     agentB.proc.kill("SIGKILL");
-    await blocker.end();
-    const done = await waitForRun(run.id, 60_000);
-    const log = await runLog(run.id);
+    await held.release();
+    const done = await waitForRun(held.runId, 60_000);
+    const log = await runLog(held.runId);
     expect(done.state, log).toBe("failed"); // a restore is not retried on its own
     expect(log).toMatch(/stopped without finishing \(lease expired\); partial work was removed/);
     await waitFor(async () => !(await databasesOf(hostB)).includes("hold_copy"), 10_000, "hold_copy to be gone");
     agentB = startAgentProcess({ server: api.url, token: tokens.b, env: AGENT_ENV });
     await agentB.waitFor(/registered as agent agent-b/);
+  }, 180_000);
+
+  it("an agent paused mid-restore past its queue lock: the second claim fails the run (a restore is not retried) and drops its database; on resume the first holder's fence is refused", async () => {
+    const held = await holdRestoreMidway(holdBackupId, "hold_paused");
+    const first = (await db().run.findUniqueOrThrow({ where: { id: held.runId } })).fence;
+    agentB.proc.kill("SIGSTOP");
+    const second = startAgentProcess({ server: api.url, token: tokens.b, env: AGENT_ENV });
+    try {
+      await held.releaseWhenDropped(); // the second claim drops what the first holder created
+      const done = await waitForRun(held.runId, 60_000);
+      const log = await runLog(held.runId);
+      expect(done.state, log).toBe("failed");
+      expect(done.error).toMatch(new RegExp(`Claimed again with fence ${first + 1} after the holder of fence ${first} stopped answering the queue: a restore is not retried on its own .*the databases it created \\(hold_paused\\) were dropped`));
+      expect(await databasesOf(hostB)).not.toContain("hold_paused");
+      agentB.proc.kill("SIGCONT");
+      await agentB.waitFor(new RegExp(`run ${held.runId}: fence ${first} refused`), 30_000);
+      // the paused holder's statements end without recreating anything
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await databasesOf(hostB)).not.toContain("hold_paused");
+      expect((await db().run.findUniqueOrThrow({ where: { id: held.runId } })).state).toBe("failed");
+    } finally {
+      agentB.proc.kill("SIGCONT");
+      await held.release();
+      await second.stop();
+    }
   }, 180_000);
 
   it("a point-in-time restore of host S into host B runs on B's agent and equals the source at the marked instant", async () => {
