@@ -427,9 +427,13 @@ export async function recordWorkspace(agent: Agent, runId: string, r: { fence: n
 
 /** A held restore's result, stored as the embedded run stores it, in one transaction with the fence check. */
 async function finishRestoreRun(agent: Agent, run: Run, f: Extract<FinishReport, { outcome: "restored" }>): Promise<{ state: string }> {
+  // what names the backup and the target comes from the catalog, not from the report
+  const targetHostId = executingHostId(run);
+  const host = targetHostId ? await db().host.findUnique({ where: { id: targetHostId }, select: { name: true } }) : null;
+  const result = { ...f.result, backupId: run.backupId, targetHost: host?.name ?? f.result.targetHost };
   const u = await db().run.updateMany({
     where: { id: run.id, state: "running", leaseOwner: agentLeaseOwner(agent.id), fence: f.fence },
-    data: { state: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: null, ...(f.progress ? { progress: JSON.stringify(f.progress) } : {}), result: JSON.stringify(f.result) },
+    data: { state: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: null, ...(f.progress ? { progress: JSON.stringify(f.progress) } : {}), result: JSON.stringify(result) },
   });
   if (u.count !== 1) throw staleFence(run.id, f.fence);
   await appendRunLog(run.id, "info", "Succeeded.");

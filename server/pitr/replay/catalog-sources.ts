@@ -1,4 +1,4 @@
-import type { SegmentMeta } from "../../binlog";
+import { compareBinlogFiles, type SegmentMeta } from "../../binlog";
 import { archiveWorkDir } from "../../archive-runs/archive-run";
 import type { BinlogSegment } from "../../db/generated/client";
 import { db } from "../../db/client";
@@ -55,7 +55,13 @@ export async function planSourceSpecs(hostId: string, plan: PitrPlan): Promise<S
   const rows = await db().binlogSegment.findMany({ where: { hostId, fileName: { in: files } }, orderBy: [{ fileName: "asc" }, { startPos: "asc" }] });
   // files archived from their start, to lend their format description to one archived from mid-file
   const fileStarts = await db().binlogSegment.findMany({ where: { hostId, startPos: 4n } });
-  const lenders = (targetId: string) => fileStarts.filter((r) => r.targetId === targetId).map(toMeta);
+  // the nearest later and earlier ones are what borrowedFormatDescription takes (so a spec stays small)
+  const lenders = (targetId: string, file: string) => {
+    const starts = fileStarts.filter((r) => r.targetId === targetId && r.fileName !== file).map(toMeta);
+    const later = starts.filter((x) => compareBinlogFiles(x.file, file) > 0).sort((a, b) => compareBinlogFiles(a.file, b.file))[0];
+    const earlier = starts.filter((x) => compareBinlogFiles(x.file, file) < 0).sort((a, b) => compareBinlogFiles(b.file, a.file))[0];
+    return [later, earlier].filter((x): x is SegmentMeta => !!x);
+  };
   const liveFiles = new Set(plan.segments.filter((s) => s.live).map((s) => s.file));
   const host = liveFiles.size ? await db().host.findUnique({ where: { id: hostId }, select: { archiveTargetId: true } }) : null;
   const out: SourceSpec[] = [];
@@ -66,11 +72,11 @@ export async function planSourceSpecs(hostId: string, plan: PitrPlan): Promise<S
     if (liveFiles.has(file)) {
       const targetId = targets[0] ?? host?.archiveTargetId;
       if (!targetId) throw new DomainError("PRECONDITION", `The archiver's tail of ${file} has no storage target to read its shipped part from.`);
-      out.push({ file, targetId, segments: segs.map(toMeta), lenders: lenders(targetId), live: true });
+      out.push({ file, targetId, segments: segs.map(toMeta), lenders: lenders(targetId, file), live: true });
       continue;
     }
     if (!segs.length) throw new DomainError("PRECONDITION", `The archive has no segment of ${file}.`);
-    out.push({ file, targetId: targets[0]!, segments: segs.map(toMeta), lenders: lenders(targets[0]!), live: false });
+    out.push({ file, targetId: targets[0]!, segments: segs.map(toMeta), lenders: lenders(targets[0]!, file), live: false });
   }
   return out;
 }
