@@ -1,6 +1,6 @@
 import os from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import type { AgentJobData, BackupJobPayload, ClaimResponse, VerifyJobPayload } from "../../server/agents/agent-runs";
+import type { AgentJobData, BackupJobPayload, ClaimResponse, PitrJobPayload, RestoreJobPayload, VerifyJobPayload } from "../../server/agents/agent-runs";
 import { payloadContext } from "../../server/agents/agent-runs";
 import { agentKeyPair, openSealed } from "../../server/agents/payload-seal";
 import { redisClient } from "../../server/agents/queue";
@@ -8,6 +8,7 @@ import { hashAgentToken } from "../../server/agents/tokens";
 import { DomainError, errorMessage } from "../../server/errors";
 import { AgentApiError, agentClient } from "./client";
 import { executeBackupJob } from "./execute-backup";
+import { executePitrJob, executeRestoreJob } from "./execute-restore";
 import { executeVerifyJob } from "./execute-verify";
 import { gatherAgentFacts } from "./facts";
 
@@ -71,10 +72,25 @@ export async function runAgent(o: AgentOptions, signal: AbortSignal): Promise<vo
         }
         throw e;
       }
-      const payload = openSealed<BackupJobPayload | VerifyJobPayload>(claim.sealed, keys.privateKey, tokenHash, payloadContext(claim.runId, claim.fence));
+      const payload = openSealed<BackupJobPayload | VerifyJobPayload | RestoreJobPayload | PitrJobPayload>(claim.sealed, keys.privateKey, tokenHash, payloadContext(claim.runId, claim.fence));
       const where = payload.target.kind === "s3" ? `s3://${payload.target.bucket}/${payload.target.prefix}` : payload.target.path;
-      o.say(`run ${runId}: claimed with fence ${claim.fence} (attempt ${claim.attempt}), ${payload.kind === "verify" ? `verify of backup ${payload.backupId} (${payload.host.name}) from` : `${payload.kind} of ${payload.host.name} to`} ${where}`);
-      const outcome = payload.kind === "verify" ? await executeVerifyJob(call, claim, payload, o.say, stop.signal) : await executeBackupJob(call, claim, payload, o.say, stop.signal);
+      const what =
+        payload.kind === "verify"
+          ? `verify of backup ${payload.backupId} (${payload.host.name}) from`
+          : payload.kind === "restore"
+            ? `${payload.params.physical ? "in-place physical restore" : "restore"} of backup ${payload.backupId} into ${payload.host.name} from`
+            : payload.kind === "pitr"
+              ? `point-in-time restore of ${payload.job.sourceHost} (backup ${payload.backupId}, ${payload.sources.length} binlog file(s)) into ${payload.host.name} from`
+              : `${payload.kind} of ${payload.host.name} to`;
+      o.say(`run ${runId}: claimed with fence ${claim.fence} (attempt ${claim.attempt}), ${what} ${where}`);
+      const outcome =
+        payload.kind === "verify"
+          ? await executeVerifyJob(call, claim, payload, o.say, stop.signal)
+          : payload.kind === "restore"
+            ? await executeRestoreJob(call, claim, payload, o.say, stop.signal)
+            : payload.kind === "pitr"
+              ? await executePitrJob(call, claim, payload, o.say, stop.signal)
+              : await executeBackupJob(call, claim, payload, o.say, stop.signal);
       o.say(`run ${runId}: ${outcome}`);
       if (outcome === "fenced") throw new UnrecoverableError("taken over by a newer claim");
       return { outcome };

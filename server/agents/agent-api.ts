@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DomainError, errorMessage, isDomainError, type DomainErrorCode } from "../errors";
 import { logger } from "../logging/logger";
-import { agentHeartbeat, authenticateAgent, claimRun, finishRun, reportProgress } from "./agent-runs";
+import { agentHeartbeat, authenticateAgent, claimRun, finishRun, recordWorkspace, reportProgress } from "./agent-runs";
 import { bearerToken } from "./tokens";
 
 // The runner agents' HTTP API (app/api/agent/[...path]/route.ts serves it; tests serve the same
@@ -30,7 +30,9 @@ const finishBody = z.discriminatedUnion("outcome", [
     restoreMs: z.number().int().min(0).nullable().optional(),
     progress,
   }),
+  z.object({ fence: z.number().int(), outcome: z.literal("restored"), result: z.record(z.string(), z.unknown()), progress }),
 ]);
+const workspaceBody = z.object({ fence: z.number().int(), workspace: z.object({ targetHostId: z.string().min(1).max(100), created: z.array(z.string().min(1).max(64)).max(10_000) }) });
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   let json: unknown;
@@ -54,10 +56,11 @@ export async function handleAgentApi(req: Request, path: string[]): Promise<Resp
     if (a === "heartbeat" && path.length === 1) return Response.json(await agentHeartbeat(agent, await body(req, heartbeatBody)));
     if (a === "runs" && b && path.length === 3) {
       if (c === "claim") return Response.json(await claimRun(agent, b, await body(req, claimBody)));
+      if (c === "workspace") return Response.json(await recordWorkspace(agent, b, await body(req, workspaceBody)));
       if (c === "progress") return Response.json(await reportProgress(agent, b, await body(req, progressBody)));
       if (c === "finish") return Response.json(await finishRun(agent, b, (await body(req, finishBody)) as Parameters<typeof finishRun>[2]));
     }
-    throw new DomainError("NOT_FOUND", `No agent API endpoint at /api/agent/${path.join("/")}: register, heartbeat, runs/<id>/claim|progress|finish.`);
+    throw new DomainError("NOT_FOUND", `No agent API endpoint at /api/agent/${path.join("/")}: register, heartbeat, runs/<id>/claim|progress|workspace|finish.`);
   } catch (e) {
     if (isDomainError(e)) return Response.json({ error: e.code, message: e.message }, { status: STATUS[e.code] });
     if (e instanceof z.ZodError) return Response.json({ error: "INVALID", message: `The manifest is not valid: ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` }, { status: 400 });

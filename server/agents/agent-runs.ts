@@ -1,4 +1,10 @@
-import type { Agent, Run } from "../db/generated/client";
+import type { Agent, Backup, Run } from "../db/generated/client";
+import type { CreatedDatabases, RestoreTargetHost } from "../restore/restore-into-host";
+import { restoreTargetOf } from "../restore/restore-into-host";
+import type { RestoreParams } from "../restore/restore-run";
+import { planPitrRun, type PitrJob, type PitrParams } from "../pitr/pitr-run";
+import { describeTarget, parseTarget } from "../pitr/plan";
+import { planSourceSpecs, type SourceSpec } from "../pitr/replay/catalog-sources";
 import { manifestSchema, type Manifest } from "../artifact/manifest";
 import { recordAudit } from "../audit/record";
 import { backupBase, recordBackup } from "../backups/backup-run";
@@ -35,20 +41,35 @@ export const agentLeaseMs = () => Number(process.env.DBBACKUP_RUNNER_LEASE_MS ||
 export const AGENT_HEARTBEAT_MS = () => Number(process.env.DBBACKUP_AGENT_HEARTBEAT_MS || 5000);
 
 /** The run kinds an agent executes; others stay with the embedded runner. */
-export const AGENT_RUN_KINDS = ["backup", "verify"] as const;
+export const AGENT_RUN_KINDS = ["backup", "verify", "restore", "pitr"] as const;
 
 /**
- * Whether an agent executes this run: every backup, and a sandbox verification of a named backup or
- * of a policy's newest one (its scheduled "latest" verification; the point-in-time drill that follows
- * it is a run of its own). A drill and a verification into a verification host stay embedded.
+ * Whether an agent executes this run (when the host it executes against is bound to one): every
+ * backup, every restore and point-in-time restore (logical into the host, or in place of its
+ * datadir), and a sandbox verification of a named backup or of a policy's newest one (its scheduled
+ * "latest" verification; the point-in-time drill that follows it is a run of its own). A drill and
+ * a verification into a verification host stay embedded.
  */
 export function agentExecutes(run: Pick<Run, "kind" | "params">): boolean {
-  if (run.kind === "backup") return true;
+  if (run.kind === "backup" || run.kind === "restore" || run.kind === "pitr") return true;
   if (run.kind !== "verify") return false;
   const p = parseJson<VerifyParams>(run.params, {});
   if (p.verificationHostId) return false;
   return p.mode === "latest" ? !!p.policyId : !!p.backupId && !p.mode;
 }
+
+/**
+ * The host a run executes against, whose agent (if any) executes it: the backed-up or verified
+ * host, and for a restore the TARGET host (a restore of host A's backup into host B goes to B's
+ * agent, whatever A's is).
+ */
+export function executingHostId(run: Pick<Run, "kind" | "params" | "hostId">): string | null {
+  if (run.kind === "restore" || run.kind === "pitr") return parseJson<{ targetHostId?: string }>(run.params, {}).targetHostId ?? run.hostId;
+  return run.hostId;
+}
+
+/** One link of a backup's chain as a claim seals it: location and hex key (null when not encrypted). */
+export type JobLink = { id: string; location: string; encryptionKey: string | null };
 
 /** The sealed part of a verify claim: where the set and its chain are, their keys, and what to check. */
 export type VerifyJobPayload = {
@@ -58,9 +79,48 @@ export type VerifyJobPayload = {
   backupId: string;
   manifestSha256: string | null;
   objectsOnly: boolean;
-  /** the backup first, then every earlier link of its chain: location and hex key (null when not encrypted) */
-  links: { id: string; location: string; encryptionKey: string | null }[];
+  /** the backup first, then every earlier link of its chain */
+  links: JobLink[];
 };
+
+/** The sealed part of a restore claim: the set and its chain with their keys, the target host with its password, the restore's params. */
+export type RestoreJobPayload = {
+  kind: "restore";
+  /** the host restored into (this agent's) */
+  host: RestoreTargetHost;
+  target: TargetSpec;
+  backupId: string;
+  links: JobLink[];
+  params: RestoreParams;
+};
+
+/**
+ * The sealed part of a point-in-time restore claim: the plan the server made from the catalog (base
+ * backup, databases, coordinates), the base's set and chain with their keys, and the binlog files
+ * to replay with their segments and storage targets. The target host is this agent's.
+ */
+export type PitrJobPayload = {
+  kind: "pitr";
+  host: RestoreTargetHost;
+  target: TargetSpec;
+  backupId: string;
+  links: JobLink[];
+  params: PitrParams;
+  job: PitrJob;
+  sources: SourceSpec[];
+  /** the storage targets the binlog files were shipped to, by id */
+  stores: Record<string, TargetSpec>;
+};
+
+/** A backup and every earlier link of its chain (the catalog's parent pointers), keys unsealed. */
+async function chainLinks(backup: Pick<Backup, "id" | "location" | "encryptionKeyId" | "parentBackupId">): Promise<JobLink[]> {
+  const links: JobLink[] = [];
+  for (let b: typeof backup | null = backup; b && links.length < 1000; ) {
+    links.push({ id: b.id, location: b.location, encryptionKey: b.encryptionKeyId ? (await loadEncryptionKey(b.encryptionKeyId)).toString("hex") : null });
+    b = b.parentBackupId ? await db().backup.findUnique({ where: { id: b.parentBackupId } }) : null;
+  }
+  return links;
+}
 
 /** What a job on an agent's queue names (no secrets: Redis is not where they travel). */
 export type AgentJobData = { runId: string; attempt: number };
@@ -122,10 +182,13 @@ export async function agentHeartbeat(agent: Agent, report: { hostname?: string; 
 export const agentQueueName = (agentId: string) => `dbbackup-agent-${agentId}`;
 
 async function runForAgent(agent: Agent, runId: string): Promise<Run> {
-  const run = await db().run.findUnique({ where: { id: runId }, include: { host: { select: { name: true, agentId: true } } } });
+  const run = await db().run.findUnique({ where: { id: runId } });
   if (!run) throw notFound("Run", runId);
-  if (!run.host || run.host.agentId !== agent.id) {
-    throw new DomainError("FORBIDDEN", `Run ${runId} is for ${run.host ? `host ${run.host.name}` : "no host"}, which is not bound to agent ${agent.name}: an agent takes the runs of its own hosts only.`);
+  // the host the run executes against: for a restore its target, not the backup's source
+  const hostId = executingHostId(run);
+  const host = hostId ? await db().host.findUnique({ where: { id: hostId }, select: { name: true, agentId: true } }) : null;
+  if (!host || host.agentId !== agent.id) {
+    throw new DomainError("FORBIDDEN", `Run ${runId} is for ${host ? `host ${host.name}` : "no host"}, which is not bound to agent ${agent.name}: an agent takes the runs of its own hosts only.`);
   }
   return run;
 }
@@ -139,6 +202,8 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
   const run = await runForAgent(agent, runId);
   if (!agentExecutes(run)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run that the dashboard executes; agents execute backups and sandbox verifications of a named backup.`);
   if (run.kind === "verify") return claimVerifyRun(agent, run, o);
+  if (run.kind === "restore") return claimRestoreRun(agent, run, o);
+  if (run.kind === "pitr") return claimPitrRun(agent, run, o);
   const owner = agentLeaseOwner(agent.id);
   const backupId = newId("b");
   const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
@@ -227,11 +292,7 @@ async function claimVerifyRun(agent: Agent, run: Run, o: { attempt: number; publ
     throw new DomainError("NOT_FOUND", message);
   }
   await db().run.update({ where: { id: run.id }, data: { backupId: backup.id } });
-  const links: VerifyJobPayload["links"] = [];
-  for (let b: typeof backup | null = backup; b && links.length < 1000; ) {
-    links.push({ id: b.id, location: b.location, encryptionKey: b.encryptionKeyId ? (await loadEncryptionKey(b.encryptionKeyId)).toString("hex") : null });
-    b = b.parentBackupId ? await db().backup.findUnique({ where: { id: b.parentBackupId } }) : null;
-  }
+  const links = await chainLinks(backup);
   const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
   const payload: VerifyJobPayload = { kind: "verify", host: { id: host.id, name: host.name }, target: targetSpec(await loadTarget(backup.targetId)), backupId: backup.id, manifestSha256: backup.manifestSha256, objectsOnly: !!p.objectsOnly, links };
   await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}: verifying backup ${backup.id}.`);
@@ -277,6 +338,133 @@ async function queueDrillAfter(run: Run) {
   await appendRunLog(run.id, "info", `Point-in-time drill queued as run ${drill.id}.`);
 }
 
+/**
+ * What the server keeps on a restore run held by an agent (run.result, where the embedded runner
+ * keeps its workspace too): the fence of the claim, the database names the restore may create, and
+ * the workspace the agent sent (the names it did create), read by finishRun's failure path and by
+ * the runner's recovery of a dead agent's run.
+ */
+type RestoreHold = { claimedFence: number; allowed: string[]; targetHostId: string; workspace?: CreatedDatabases };
+
+/** Fails a run that an agent claimed but cannot execute (nothing was written yet). */
+async function failAtClaim(run: Run, message: string, code: ConstructorParameters<typeof DomainError>[0] = "PRECONDITION"): Promise<never> {
+  await appendRunLog(run.id, "error", message);
+  await finishWithRetry(run, message, false);
+  await emitIfFinal(run.id);
+  throw new DomainError(code, message);
+}
+
+/**
+ * Takes the fence of a restore (or point-in-time restore) run. A second claim of the same attempt
+ * means the first holder stalled past its queue lock: a restore is never retried on its own (the
+ * target may be partly written), so the run fails here, the databases the first holder created are
+ * dropped, and the first holder is locked out by the new fence.
+ */
+async function fenceTargetRun(agent: Agent, run: Run, attempt: number, allowed: string[], targetHostId: string): Promise<Run> {
+  const previous = parseJson<Partial<RestoreHold>>(run.result, {});
+  const fresh = await takeFence(agent, run, attempt);
+  if (previous.claimedFence !== undefined) {
+    const kind = runKind(run.kind);
+    if (kind?.recover && previous.workspace) await kind.recover(fresh, previous.workspace).catch((e) => appendRunLog(run.id, "error", `Could not remove partial work: ${errorMessage(e)}`));
+    await failAtClaim(fresh, `Claimed again with fence ${fresh.fence} after the holder of fence ${previous.claimedFence} stopped answering the queue: a restore is not retried on its own (the target may have been partly written)${previous.workspace?.created.length ? `; the databases it created (${previous.workspace.created.join(", ")}) were dropped` : ""}. Start it again.`, "CONFLICT");
+  }
+  const hold: RestoreHold = { claimedFence: fresh.fence, allowed, targetHostId };
+  await db().run.update({ where: { id: run.id }, data: { result: JSON.stringify(hold) } });
+  return fresh;
+}
+
+/**
+ * A restore on the agent bound to its target host: the backup's set and chain with their keys, the
+ * target host's address with its password and datadir, and the restore's params, sealed.
+ */
+async function claimRestoreRun(agent: Agent, run: Run, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
+  const p = parseJson<RestoreParams>(run.params, {} as RestoreParams);
+  const backup = await db().backup.findUnique({ where: { id: p.backupId } });
+  const host = await db().host.findUnique({ where: { id: p.targetHostId } });
+  const allowed = p.physical ? [] : p.databases.map((d) => p.rename[d] ?? d);
+  const fresh = await fenceTargetRun(agent, run, o.attempt, allowed, p.targetHostId);
+  if (!backup || backup.state !== "complete") return failAtClaim(fresh, `Backup ${p.backupId} no longer exists.`, "NOT_FOUND");
+  if (!host) return failAtClaim(fresh, "The target host was deleted.", "NOT_FOUND");
+  const payload: RestoreJobPayload = { kind: "restore", host: restoreTargetOf(host), target: targetSpec(await loadTarget(backup.targetId)), backupId: backup.id, links: await chainLinks(backup), params: p };
+  await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}: ${p.physical ? "replacing the datadir of" : "restoring into"} ${host.name} from backup ${backup.id}.`);
+  return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
+}
+
+/**
+ * A point-in-time restore on the agent bound to its target host: planned here from the catalog
+ * (planPitrRun, as the embedded run plans), the plan sealed with the base's chain and keys and the
+ * binlog files to replay. The agent reads the binlogs from the storage targets only: a plan that
+ * needs the archiver's live tail (events not shipped yet, only in its working directory on the
+ * dashboard's machine) fails here with what to do, before anything is restored.
+ */
+async function claimPitrRun(agent: Agent, run: Run, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
+  const p = parseJson<PitrParams>(run.params, {} as PitrParams);
+  const fresh = await fenceTargetRun(agent, run, o.attempt, [], p.targetHostId);
+  const log: WorkContext = { signal: new AbortController().signal, progress: () => undefined, log: (level, message) => void appendRunLog(run.id, level, message) };
+  let planned: Awaited<ReturnType<typeof planPitrRun>>;
+  let sources: SourceSpec[];
+  try {
+    planned = await planPitrRun(log, run.id, p);
+    sources = await planSourceSpecs(planned.source.id, planned.plan);
+  } catch (e) {
+    return failAtClaim(fresh, errorMessage(e), e instanceof DomainError ? e.code : "INTERNAL");
+  }
+  const { job, backup, source, targetHost } = planned;
+  const live = sources.filter((x) => x.live);
+  if (live.length) {
+    return failAtClaim(
+      fresh,
+      `${describeTarget(parseTarget(p))} needs binlog events of ${live.map((x) => x.file).join(", ")} that the archiver of ${source.name} has not shipped to storage yet: they are only in its working directory on the dashboard's machine, and agent ${agent.name} (which restores into ${targetHost.name}) reads binlogs from the storage target. ` +
+        `Wait until the archiver ships them (it ships a file when ${source.name} rotates its binlog${source.archiveRotateSize ? ` and every ${source.archiveRotateSize} bytes` : ""}), or run FLUSH BINARY LOGS on ${source.name}, then start the point-in-time restore again. Nothing was restored.`,
+    );
+  }
+  const allowed = p.physical ? [] : job.chosen.map((d) => p.rename[d] ?? d);
+  await db().run.update({ where: { id: run.id }, data: { result: JSON.stringify({ claimedFence: fresh.fence, allowed, targetHostId: p.targetHostId } satisfies RestoreHold) } });
+  const stores: Record<string, TargetSpec> = {};
+  for (const id of new Set(sources.map((x) => x.targetId))) stores[id] = targetSpec(await loadTarget(id));
+  const payload: PitrJobPayload = { kind: "pitr", host: restoreTargetOf(targetHost), target: targetSpec(await loadTarget(backup.targetId)), backupId: backup.id, links: await chainLinks(backup), params: p, job, sources, stores };
+  await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}: point-in-time restore of ${source.name} into ${targetHost.name} from backup ${backup.id} and ${sources.length} binlog file(s).`);
+  return { runId: run.id, kind: run.kind, attempt: fresh.attempt, maxAttempts: fresh.maxAttempts, fence: fresh.fence, sealed: sealForAgent(payload, o.publicKey, agent.tokenHash, payloadContext(run.id, fresh.fence)) };
+}
+
+/**
+ * The databases a held restore is about to create (its workspace), recorded with the fence before
+ * it creates them, where the failure path and the recovery of a dead agent read it. Only names the
+ * restore may create, on its own target host, are accepted: a report can never make the server drop
+ * a database the restore does not own.
+ */
+export async function recordWorkspace(agent: Agent, runId: string, r: { fence: number; workspace: { targetHostId: string; created: string[] } }): Promise<{ ok: true }> {
+  const run = await runForAgent(agent, runId);
+  const hold = parseJson<Partial<RestoreHold>>(run.result, {});
+  if (hold.claimedFence === undefined || !hold.allowed || !hold.targetHostId) throw new DomainError("PRECONDITION", `Run ${runId} (${run.kind}) keeps no workspace of created databases.`);
+  if (r.workspace.targetHostId !== hold.targetHostId) throw new DomainError("INVALID", `Run ${runId} restores into host ${hold.targetHostId}, not ${r.workspace.targetHostId}.`);
+  const foreign = r.workspace.created.filter((n) => !hold.allowed!.includes(n));
+  if (foreign.length) throw new DomainError("INVALID", `Run ${runId} does not restore database(s) ${foreign.join(", ")}; it may create ${hold.allowed.join(", ") || "none"}.`);
+  const next: RestoreHold = { claimedFence: hold.claimedFence, allowed: hold.allowed, targetHostId: hold.targetHostId, workspace: { targetHostId: hold.targetHostId, created: r.workspace.created } };
+  const u = await db().run.updateMany({
+    where: { id: runId, state: "running", leaseOwner: agentLeaseOwner(agent.id), fence: r.fence },
+    data: { result: JSON.stringify(next), leaseExpiresAt: new Date(Date.now() + agentLeaseMs()) },
+  });
+  if (u.count !== 1) throw staleFence(runId, r.fence);
+  return { ok: true };
+}
+
+/** A held restore's result, stored as the embedded run stores it, in one transaction with the fence check. */
+async function finishRestoreRun(agent: Agent, run: Run, f: Extract<FinishReport, { outcome: "restored" }>): Promise<{ state: string }> {
+  // what names the backup and the target comes from the catalog, not from the report
+  const targetHostId = executingHostId(run);
+  const host = targetHostId ? await db().host.findUnique({ where: { id: targetHostId }, select: { name: true } }) : null;
+  const result = { ...f.result, backupId: run.backupId, targetHost: host?.name ?? f.result.targetHost };
+  const u = await db().run.updateMany({
+    where: { id: run.id, state: "running", leaseOwner: agentLeaseOwner(agent.id), fence: f.fence },
+    data: { state: "succeeded", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, error: null, ...(f.progress ? { progress: JSON.stringify(f.progress) } : {}), result: JSON.stringify(result) },
+  });
+  if (u.count !== 1) throw staleFence(run.id, f.fence);
+  await appendRunLog(run.id, "info", "Succeeded.");
+  await emitIfFinal(run.id);
+  return { state: "succeeded" };
+}
+
 export const payloadContext = (runId: string, fence: number) => `run:${runId}:fence:${fence}`;
 
 export type ProgressReport = { fence: number; progress?: Record<string, unknown>; logs?: { level: "info" | "warn" | "error"; message: string }[] };
@@ -297,7 +485,8 @@ export async function reportProgress(agent: Agent, runId: string, r: ProgressRep
 export type FinishReport =
   | { fence: number; outcome: "succeeded"; manifest: Manifest; manifestSha256: string; facts?: ServerFacts; progress?: Record<string, unknown>; result?: Record<string, unknown> }
   | { fence: number; outcome: "failed" | "cancelled"; error: string; retryable?: boolean; progress?: Record<string, unknown> }
-  | { fence: number; outcome: "verified"; checks: Check[]; durationMs: number; restoreMs?: number | null; progress?: Record<string, unknown> };
+  | { fence: number; outcome: "verified"; checks: Check[]; durationMs: number; restoreMs?: number | null; progress?: Record<string, unknown> }
+  | { fence: number; outcome: "restored"; result: Record<string, unknown>; progress?: Record<string, unknown> };
 
 /**
  * The final state of a held run. A success records the backup through the same function as the
@@ -311,6 +500,11 @@ export async function finishRun(agent: Agent, runId: string, f: FinishReport): P
     if (run.kind !== "verify") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a verification.`);
     return finishVerifyRun(agent, run, f);
   }
+  if (f.outcome === "restored") {
+    if (run.kind !== "restore" && run.kind !== "pitr") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a restore.`);
+    return finishRestoreRun(agent, run, f);
+  }
+  if (f.outcome === "succeeded" && run.kind !== "backup") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a backup.`);
   const ws = parseJson<{ workspace?: Workspace }>(run.result, {}).workspace;
   if (f.outcome === "succeeded") {
     const manifest = manifestSchema.parse(f.manifest);

@@ -6,7 +6,7 @@ import { errorMessage } from "../errors";
 import { logger } from "../logging/logger";
 import { agentLeaseOwner, setRunDispatcher, type RunDispatcher } from "../runner/dispatch";
 import { appendRunLog } from "../runner/run-log";
-import { agentExecutes, agentQueueName, type AgentJobData } from "./agent-runs";
+import { agentExecutes, agentQueueName, executingHostId, type AgentJobData } from "./agent-runs";
 
 /** An ioredis client for BullMQ (given as an instance: BullMQ loads no client by itself under ESM). */
 export function redisClient(url: string, extra: RedisOptions = {}) {
@@ -39,8 +39,9 @@ export class AgentDispatcher implements RunDispatcher {
   }
 
   async dispatch(run: Run, leaseMs: number): Promise<boolean> {
-    if (!agentExecutes(run) || !run.hostId) return false;
-    const host = await db().host.findUnique({ where: { id: run.hostId }, select: { name: true, agentId: true, agent: { select: { name: true } } } });
+    const hostId = executingHostId(run);
+    if (!agentExecutes(run) || !hostId) return false;
+    const host = await db().host.findUnique({ where: { id: hostId }, select: { name: true, agentId: true, agent: { select: { name: true } } } });
     if (!host?.agentId || !host.agent) return false;
     const owner = agentLeaseOwner(host.agentId);
     const now = new Date();

@@ -12,6 +12,14 @@ import { getRestorer, type RestoreOutcome } from "./registry";
 /** What a restore run records before it creates databases, for `dropCreatedDatabases` on failure. */
 export type CreatedDatabases = { targetHostId: string; created: string[] };
 
+/** A work context that can persist where partial work lives (the run's workspace): the embedded runner's, or an agent's that sends it with the fence. */
+export type WorkspaceContext = WorkContext & Pick<RunContext, "workspace">;
+
+/** The host a restore writes into, resolved (its address with the password) by the server. */
+export type RestoreTargetHost = { id: string; name: string; datadir: string | null; address: ServerAddress };
+
+export const restoreTargetOf = (h: Host): RestoreTargetHost => ({ id: h.id, name: h.name, datadir: h.datadir, address: hostAddress(h) });
+
 /** A catalog backup's set, opened from its storage target with its encryption key (a delta with its checked chain). */
 export async function openBackupReader(backup: Pick<Backup, "id" | "targetId" | "location" | "encryptionKeyId" | "parentBackupId">): Promise<BackupSetReader> {
   return openCatalogBackup(backup);
@@ -22,7 +30,7 @@ export async function openBackupReader(backup: Pick<Backup, "id" | "targetId" | 
  * names this restore will create (the run's workspace), so a failed or cancelled restore drops
  * exactly those and never a database that existed before.
  */
-export async function claimNewDatabases(ctx: RunContext<unknown>, o: { address: ServerAddress; targetHost: Pick<Host, "id" | "name">; names: string[]; dropExisting: boolean }) {
+export async function claimNewDatabases(ctx: WorkspaceContext, o: { address: ServerAddress; targetHost: Pick<Host, "id" | "name">; names: string[]; dropExisting: boolean }) {
   const existing = await withServer(o.address, async (c) => (await queryRows<{ n: string }>(c, "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA")).map((r) => r.n));
   const clash = o.names.filter((n) => existing.includes(n));
   if (clash.length && !o.dropExisting) {
@@ -34,12 +42,12 @@ export async function claimNewDatabases(ctx: RunContext<unknown>, o: { address: 
 /** Replaces the target host's datadir with a physical backup; the old datadir is kept next to it. */
 export function restoreDatadirInPlace(
   ctx: WorkContext,
-  o: { reader: BackupSetReader; backupId: string; targetHost: Host; parallel: number; startCommand?: string },
+  o: { reader: BackupSetReader; backupId: string; targetHost: RestoreTargetHost; parallel: number; startCommand?: string },
 ): Promise<RestoreOutcome> {
   ctx.log("warn", `Replacing the datadir of ${o.targetHost.name} with backup ${o.backupId} (${o.reader.manifest.layout}); the old datadir is kept next to it.`);
   return getRestorer(o.reader.manifest.layout)(ctx, {
     reader: o.reader,
-    target: hostAddress(o.targetHost),
+    target: o.targetHost.address,
     rename: {},
     parallel: o.parallel,
     dropExisting: true,
