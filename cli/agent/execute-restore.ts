@@ -1,7 +1,9 @@
 import type { ClaimResponse, PitrJobPayload, RestoreJobPayload } from "../../server/agents/agent-runs";
 import { pitrFromPlan } from "../../server/pitr/pitr-run";
 import { specSources } from "../../server/pitr/replay/catalog-sources";
-import type { WorkspaceContext } from "../../server/restore/restore-into-host";
+import { dropDatabasesAt } from "../../server/restore/drop-created";
+import type { CreatedDatabases, RestoreTargetHost, WorkspaceContext } from "../../server/restore/restore-into-host";
+import { errorMessage } from "../../server/errors";
 import { restoreOpenedSet } from "../../server/restore/restore-run";
 import { storeFromSpec } from "../../server/storage/open-store";
 import type { AgentCall } from "./client";
@@ -13,10 +15,11 @@ import { openJobSet } from "./open-set";
  * the restore is about to create to the dashboard with the run's fence before they are created (so
  * a failure, or this agent dying, drops exactly those). A refusal stops the work (Fenced).
  */
-export function restoreContext(call: AgentCall, claim: Pick<ClaimResponse, "runId" | "fence">, held: HeldRun): WorkspaceContext {
+export function restoreContext(call: AgentCall, claim: Pick<ClaimResponse, "runId" | "fence">, held: HeldRun, sent: (w: Partial<CreatedDatabases>) => void = () => undefined): WorkspaceContext {
   return {
     ...held.ctx,
     workspace: async (w) => {
+      sent(w as Partial<CreatedDatabases>);
       try {
         await call(`runs/${claim.runId}/workspace`, { fence: claim.fence, workspace: w });
       } catch (e) {
@@ -30,11 +33,12 @@ export function restoreContext(call: AgentCall, claim: Pick<ClaimResponse, "runI
  * Runs a held restore-like job to its end: `work` does the restore with the context above; its
  * result is reported with the fence ("restored"), a failure as the held run classifies it.
  */
-export async function runHeldRestore(call: AgentCall, claim: ClaimResponse, say: (m: string) => void, stopping: AbortSignal, work: (ctx: WorkspaceContext) => Promise<Record<string, unknown>>): Promise<string> {
+export async function runHeldRestore(call: AgentCall, claim: ClaimResponse, host: RestoreTargetHost, say: (m: string) => void, stopping: AbortSignal, work: (ctx: WorkspaceContext) => Promise<Record<string, unknown>>): Promise<string> {
   const held = holdRun(call, claim, stopping);
   const { ctx, tracker } = held;
+  let created: string[] = [];
   try {
-    const result = await work(restoreContext(call, claim, held));
+    const result = await work(restoreContext(call, claim, held, (w) => (created = w.created ?? [])));
     held.release();
     await held.report();
     if (ctx.signal.reason instanceof Fenced) throw ctx.signal.reason; // taken over while finishing: report nothing
@@ -47,7 +51,13 @@ export async function runHeldRestore(call: AgentCall, claim: ClaimResponse, say:
       say(`run ${claim.runId}: fence ${claim.fence} refused (${f.message})`);
       return "fenced";
     }
-    // the dashboard drops the databases recorded in the workspace when it takes the failure
+    // Drop what this restore created here first: the agent may be the only one that reaches the
+    // server. The dashboard drops the workspace's databases again when it takes the failure (idempotent).
+    if (created.length)
+      await dropDatabasesAt(host.address, host.name, created).then(
+        () => ctx.log("warn", `Dropped the database(s) this restore had created: ${created.join(", ")}.`),
+        (de) => ctx.log("error", `Could not drop the partly restored database(s) from the agent: ${errorMessage(de)}`),
+      );
     return held.reportFailure(f, say);
   } finally {
     held.release();
@@ -60,7 +70,7 @@ export async function runHeldRestore(call: AgentCall, claim: ClaimResponse, say:
  * first) or the host's datadir replaced in place.
  */
 export function executeRestoreJob(call: AgentCall, claim: ClaimResponse, job: RestoreJobPayload, say: (m: string) => void, stopping: AbortSignal): Promise<string> {
-  return runHeldRestore(call, claim, say, stopping, async (ctx) => {
+  return runHeldRestore(call, claim, job.host, say, stopping, async (ctx) => {
     const store = storeFromSpec(job.target);
     ctx.progress({ phase: "reading manifest" });
     const reader = await openJobSet(store, job.links);
@@ -76,7 +86,7 @@ export function executeRestoreJob(call: AgentCall, claim: ClaimResponse, job: Re
  * read from the storage targets they were shipped to and replayed up to the target.
  */
 export function executePitrJob(call: AgentCall, claim: ClaimResponse, job: PitrJobPayload, say: (m: string) => void, stopping: AbortSignal): Promise<string> {
-  return runHeldRestore(call, claim, say, stopping, async (ctx) => {
+  return runHeldRestore(call, claim, job.host, say, stopping, async (ctx) => {
     const t0 = Date.now();
     const store = storeFromSpec(job.target);
     ctx.progress({ phase: "reading manifest" });
