@@ -3,6 +3,8 @@ import { DomainError, errorMessage, isDomainError, type DomainErrorCode } from "
 import { logger } from "../logging/logger";
 import { agentHeartbeat, authenticateAgent, claimRun, finishRun, reportProgress } from "./agent-runs";
 import { bearerToken } from "./tokens";
+import { archiveSegmentBody, archiverStateBody, reportArchiveSegment, reportArchiverState } from "./archive-on-agent";
+import { completeCleanup } from "./agent-cleanups";
 
 // The runner agents' HTTP API (app/api/agent/[...path]/route.ts serves it; tests serve the same
 // handler from a plain node:http server). Every call carries the agent token; run calls carry the
@@ -30,7 +32,9 @@ const finishBody = z.discriminatedUnion("outcome", [
     restoreMs: z.number().int().min(0).nullable().optional(),
     progress,
   }),
+  z.object({ fence: z.number().int(), outcome: z.literal("archived"), stoppedAt: z.object({ file: z.string().max(255), position: z.number().int(), gtid: z.string().max(100_000).nullable() }), progress }),
 ]);
+const cleanupDoneBody = z.object({ ok: z.boolean(), error: z.string().max(8000).optional(), removed: z.number().int().min(0).optional() });
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   let json: unknown;
@@ -56,8 +60,11 @@ export async function handleAgentApi(req: Request, path: string[]): Promise<Resp
       if (c === "claim") return Response.json(await claimRun(agent, b, await body(req, claimBody)));
       if (c === "progress") return Response.json(await reportProgress(agent, b, await body(req, progressBody)));
       if (c === "finish") return Response.json(await finishRun(agent, b, (await body(req, finishBody)) as Parameters<typeof finishRun>[2]));
+      if (c === "segment") return Response.json(await reportArchiveSegment(agent, b, await body(req, archiveSegmentBody)));
+      if (c === "archiver-state") return Response.json(await reportArchiverState(agent, b, await body(req, archiverStateBody)));
     }
-    throw new DomainError("NOT_FOUND", `No agent API endpoint at /api/agent/${path.join("/")}: register, heartbeat, runs/<id>/claim|progress|finish.`);
+    if (a === "cleanups" && b && c === "done" && path.length === 3) return Response.json(await completeCleanup(agent, b, await body(req, cleanupDoneBody)));
+    throw new DomainError("NOT_FOUND", `No agent API endpoint at /api/agent/${path.join("/")}: register, heartbeat, runs/<id>/claim|progress|finish|segment|archiver-state, cleanups/<id>/done.`);
   } catch (e) {
     if (isDomainError(e)) return Response.json({ error: e.code, message: e.message }, { status: STATUS[e.code] });
     if (e instanceof z.ZodError) return Response.json({ error: "INVALID", message: `The manifest is not valid: ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` }, { status: 400 });
