@@ -88,6 +88,16 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
+/** waitFor that says, when it times out, what the run's log and the agents' output were. */
+async function waitExplained<T>(fn: () => Promise<T | null | undefined | false>, ms: number, what: string, runId: string): Promise<T> {
+  try {
+    return await waitFor(fn, ms, what);
+  } catch (e) {
+    const r = await db().run.findUnique({ where: { id: runId } });
+    throw new Error(`${(e as Error).message}\nrun: ${JSON.stringify({ state: r?.state, attempt: r?.attempt, fence: r?.fence, leaseOwner: r?.leaseOwner, error: r?.error })}\nlog:\n${await runLog(runId)}\nagents:\n${procs.map((p) => p.output().slice(-4000)).join("\n---\n")}`);
+  }
+}
+
 const activeArchiveRun = () => db().run.findFirst({ where: { hostId: ids.host, kind: "binlog", state: { in: ["queued", "running"] } }, orderBy: { queuedAt: "desc" } });
 
 /** Waits until the agent reported the server's current position as its checkpoint, and it stays there. */
@@ -214,18 +224,23 @@ describe("binlog archiving and cleanups on a runner agent", () => {
     const before = await db().binlogSegment.count({ where: { hostId: ids.host } });
     const ac = new AbortController();
     const load = runWorkload(sb, { connections: 3, stop: ac.signal, flushEvery: 25, pauseMs: 5 });
-    // mid-stream: some segments of this run shipped, and an open one being written
-    await waitFor(async () => (await db().binlogSegment.count({ where: { hostId: ids.host } })) >= before + 3, 60_000, "segments of the new run");
-    agent.proc.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 1500));
-    const restarted = startAgent();
-    await restarted.waitFor(/registered as agent agent-arch/);
-    // the server notices when the lease ends and queues attempt 2, which the restarted agent claims
-    await waitFor(async () => (await db().run.findUniqueOrThrow({ where: { id: run.id } })).attempt >= 2, 60_000, "the retry");
-    // (attempt 1 resumed the directory the earlier run left; attempt 2 resumes what attempt 1 left)
-    await waitFor(async () => ((await runLog(run.id)).match(/Resuming the binlog archive in .* from its checkpoint/g) ?? []).length >= 2, 60_000, "the restarted agent to resume");
-    await new Promise((r) => setTimeout(r, 3000));
-    ac.abort();
+    load.catch(() => undefined);
+    try {
+      // mid-stream: some segments of this run shipped, and an open one being written
+      await waitFor(async () => (await db().binlogSegment.count({ where: { hostId: ids.host } })) >= before + 3, 60_000, "segments of the new run");
+      agent.proc.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 1500));
+      const restarted = startAgent();
+      await restarted.waitFor(/registered as agent agent-arch/);
+      agent = restarted;
+      // the server notices when the lease ends and queues attempt 2, which the restarted agent claims
+      await waitExplained(async () => (await db().run.findUniqueOrThrow({ where: { id: run.id } })).attempt >= 2, 60_000, "the retry", run.id);
+      // (attempt 1 resumed the directory the earlier run left; attempt 2 resumes what attempt 1 left)
+      await waitExplained(async () => ((await runLog(run.id)).match(/Resuming the binlog archive in .* from its checkpoint/g) ?? []).length >= 2, 60_000, "the restarted agent to resume", run.id);
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      ac.abort();
+    }
     expect(await load).toBeGreaterThan(50);
     await waitCaughtUp();
     const log = await runLog(run.id);
@@ -233,7 +248,7 @@ describe("binlog archiving and cleanups on a runner agent", () => {
     expect(log).not.toMatch(/Starting a new binlog archive/);
     const done = await stop();
     expect(done.state, await runLog(run.id)).toBe("cancelled");
-    agent = restarted;
+
     // every server file, byte for byte, contiguous segments, one row per object
     await expectArchiveMatchesServer({ includeCurrent: true });
     const tl = await getTimeline(ids.host);
@@ -264,7 +279,7 @@ describe("binlog archiving and cleanups on a runner agent", () => {
       // the dashboard's side of the same path: a directory of its own under the very same prefix, which must survive
       fs.mkdirSync(path.join(targetPath, ws.prefix), { recursive: true });
       fs.writeFileSync(path.join(targetPath, ws.prefix, "dashboard-side.txt"), "not the agent's");
-      await waitFor(async () => (await db().run.findUniqueOrThrow({ where: { id: run.id } })).attempt === 2, 60_000, "the retry");
+      await waitExplained(async () => (await db().run.findUniqueOrThrow({ where: { id: run.id } })).attempt === 2, 60_000, "the retry", run.id);
       const task = await db().cleanupTask.findFirstOrThrow({ where: { prefix: ws.prefix } });
       expect(task).toMatchObject({ targetId: ids.target, agentId: ids.agent });
       expect(await runLog(run.id)).toMatch(/on agent agent-arch's local path .*: queued for that agent to remove/);
