@@ -226,7 +226,8 @@ describe("binlog archiving and cleanups on a runner agent", () => {
     const load = runWorkload(sb, { connections: 3, stop: ac.signal, flushEvery: 25, pauseMs: 5 });
     load.catch(() => undefined);
     try {
-      // mid-stream: some segments of this run shipped, and an open one being written
+      // mid-stream: the agent reported it streams, some segments of this run shipped, and an open one is being written
+      await waitExplained(async () => /Streaming binlogs from/.test(await runLog(run.id)), 30_000, "attempt 1 to stream", run.id);
       await waitFor(async () => (await db().binlogSegment.count({ where: { hostId: ids.host } })) >= before + 3, 60_000, "segments of the new run");
       agent.proc.kill("SIGKILL");
       await new Promise((r) => setTimeout(r, 1500));
@@ -235,8 +236,8 @@ describe("binlog archiving and cleanups on a runner agent", () => {
       agent = restarted;
       // the server notices when the lease ends and queues attempt 2, which the restarted agent claims
       await waitExplained(async () => (await db().run.findUniqueOrThrow({ where: { id: run.id } })).attempt >= 2, 60_000, "the retry", run.id);
-      // (attempt 1 resumed the directory the earlier run left; attempt 2 resumes what attempt 1 left)
-      await waitExplained(async () => ((await runLog(run.id)).match(/Resuming the binlog archive in .* from its checkpoint/g) ?? []).length >= 2, 60_000, "the restarted agent to resume", run.id);
+      // attempt 2 resumes what attempt 1 left in the agent's working directory
+      await waitExplained(async () => /Started \(attempt 2 [^]*Resuming the binlog archive in .* from its checkpoint/.test(await runLog(run.id)), 60_000, "the restarted agent to resume", run.id);
       await new Promise((r) => setTimeout(r, 3000));
     } finally {
       ac.abort();
