@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archivePrefix } from "../../server/archive-runs/archive-run";
 import { startArchiving, stopArchiving } from "../../server/archive-runs/manage-archiving";
-import { createAgent, bindHost } from "../../server/agents/manage-agents";
+import { createAgent, bindHost, listAgents } from "../../server/agents/manage-agents";
 import { startAgentDispatch, type AgentDispatcher } from "../../server/agents/queue";
 import { listArchivedSegments } from "../../server/binlog/archive-reader";
 import { startBackup } from "../../server/backups/start-backup";
@@ -287,12 +287,14 @@ describe("binlog archiving and cleanups on a runner agent", () => {
       // nothing removed anywhere yet: the agent is down, and the dashboard does not touch its own view
       expect(fs.readdirSync(path.join(agentDisk, ws.prefix)).length).toBeGreaterThan(0);
       expect(fs.existsSync(path.join(targetPath, ws.prefix, "dashboard-side.txt"))).toBe(true);
+      expect((await listAgents()).find((x) => x.name === "agent-arch")!.pendingCleanups).toBe(1);
       await blocker.end().catch(() => undefined);
       released = true;
       agent = startAgent();
       await agent.waitFor(new RegExp(`cleanup ${task.id}: removed ${ws.prefix}`), 30_000);
       await waitFor(async () => (await db().cleanupTask.count({ where: { id: task.id } })) === 0, 10_000, "the acknowledgement");
       expect(fs.existsSync(path.join(agentDisk, ws.prefix))).toBe(false);
+      expect((await listAgents()).find((x) => x.name === "agent-arch")!.pendingCleanups).toBe(0);
       expect(fs.readFileSync(path.join(targetPath, ws.prefix, "dashboard-side.txt"), "utf8")).toBe("not the agent's");
       const done = await waitForRun(run.id, 120_000);
       expect(done.state, await runLog(run.id)).toBe("succeeded");
