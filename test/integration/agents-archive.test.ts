@@ -247,6 +247,15 @@ describe("binlog archiving and cleanups on a runner agent", () => {
     const log = await runLog(run.id);
     expect(log).toMatch(/stopped without finishing \(lease expired\)/);
     expect(log).not.toMatch(/Starting a new binlog archive/);
+    // a report with attempt 1's fence (a zombie of the killed holder) is refused and changes nothing
+    const rowsBefore = await db().binlogSegment.count({ where: { hostId: ids.host } });
+    const meta = (await listArchivedSegments(agentStore, archivePrefix(HOST)))[0]!;
+    const zombie = await fetch(`${api.url}/api/agent/runs/${run.id}/segment`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ fence: 1, meta: { ...meta, startPosition: 999_999, endPosition: 1_000_000 } }) });
+    expect(zombie.status).toBe(409);
+    const zombieState = await fetch(`${api.url}/api/agent/runs/${run.id}/archiver-state`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ fence: 1, state: { status: "error", message: "zombie" } }) });
+    expect(zombieState.status).toBe(409);
+    expect(await db().binlogSegment.count({ where: { hostId: ids.host } })).toBe(rowsBefore);
+    expect((await db().archiverState.findUniqueOrThrow({ where: { hostId: ids.host } })).message).not.toBe("zombie");
     const done = await stop();
     expect(done.state, await runLog(run.id)).toBe("cancelled");
 
