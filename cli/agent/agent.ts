@@ -10,6 +10,10 @@ import { AgentApiError, agentClient } from "./client";
 import { executeBackupJob } from "./execute-backup";
 import { executePitrJob, executeRestoreJob } from "./execute-restore";
 import { executeVerifyJob } from "./execute-verify";
+import { defaultAgentDataDir, executeArchiveJob } from "./execute-archive";
+import { cleanupWorker } from "./execute-cleanups";
+import type { ArchiveJobPayload } from "../../server/agents/archive-on-agent";
+import type { AgentCleanup } from "../../server/agents/agent-cleanups";
 import { gatherAgentFacts } from "./facts";
 
 export const AGENT_VERSION = "0.1.0";
@@ -22,10 +26,12 @@ export type AgentOptions = {
   /** BullMQ lock of a job being worked on (renewed at half of it); a stalled job goes to another worker after it */
   lockMs: number;
   datadirs: string[];
+  /** where binlog archive working directories and checkpoints live (default: defaultAgentDataDir()) */
+  dataDir?: string;
   say: (line: string) => void;
 };
 
-type Registration = { agentId: string; name: string; queue: string; redisUrl: string | null; heartbeatMs: number; leaseMs: number; hosts: { id: string; name: string }[] };
+type Registration = { agentId: string; name: string; queue: string; redisUrl: string | null; heartbeatMs: number; leaseMs: number; hosts: { id: string; name: string }[]; cleanups?: AgentCleanup[] };
 
 /**
  * The runner agent: registers with the dashboard, heartbeats, and works the BullMQ queue of its
@@ -39,6 +45,11 @@ export async function runAgent(o: AgentOptions, signal: AbortSignal): Promise<vo
   const reg = await call<Registration>("register", { hostname: os.hostname(), version: AGENT_VERSION, facts });
   const redisUrl = o.redisUrl || reg.redisUrl;
   if (!redisUrl) throw new DomainError("PRECONDITION", `The dashboard at ${o.server} has no queue configured: set DBBACKUP_REDIS_URL on the dashboard (and here with --redis-url when the agent reaches Redis under another address).`);
+  const dataDir = o.dataDir ?? defaultAgentDataDir();
+  const cleanups = cleanupWorker(call, o.say);
+  cleanups(reg.cleanups);
+  /** archive runs live for days: they run beside the queue's jobs, not in one of its slots */
+  const archives = new Set<Promise<unknown>>();
   const tools = Object.entries(facts.tools ?? {}).filter(([, p]) => p).map(([t]) => t);
   o.say(`registered as agent ${reg.name} (${reg.agentId}); hosts: ${reg.hosts.map((h) => h.name).join(", ") || "none bound yet"}; tools: ${tools.join(", ") || "none"}; queue ${reg.queue} on ${redisUrl.replace(/\/\/[^@]*@/, "//***@")}`);
 
@@ -48,7 +59,7 @@ export async function runAgent(o: AgentOptions, signal: AbortSignal): Promise<vo
   signal.addEventListener("abort", onAbort, { once: true });
 
   const heartbeat = setInterval(() => {
-    call("heartbeat", {}).catch((e) => {
+    call<{ cleanups?: AgentCleanup[] }>("heartbeat", {}).then((r) => cleanups(r.cleanups), (e) => {
       if (e instanceof AgentApiError && (e.status === 401 || e.status === 403)) {
         fatal = new DomainError("UNAUTHORIZED", `The dashboard refused this agent's token: ${e.message}`);
         stop.abort();
@@ -72,7 +83,17 @@ export async function runAgent(o: AgentOptions, signal: AbortSignal): Promise<vo
         }
         throw e;
       }
-      const payload = openSealed<BackupJobPayload | VerifyJobPayload | RestoreJobPayload | PitrJobPayload>(claim.sealed, keys.privateKey, tokenHash, payloadContext(claim.runId, claim.fence));
+      const payload = openSealed<BackupJobPayload | VerifyJobPayload | RestoreJobPayload | PitrJobPayload | ArchiveJobPayload>(claim.sealed, keys.privateKey, tokenHash, payloadContext(claim.runId, claim.fence));
+      if (payload.kind === "binlog") {
+        o.say(`run ${runId}: claimed with fence ${claim.fence} (attempt ${claim.attempt}), binlog archive of ${payload.setup.host.name} to ${payload.target.kind === "s3" ? `s3://${payload.target.bucket}/${payload.target.prefix}` : payload.target.path}, working directory under ${dataDir}`);
+        const p = executeArchiveJob(call, claim, payload, o.say, stop.signal, dataDir).then(
+          (outcome) => o.say(`run ${runId}: ${outcome}`),
+          (e) => o.say(`run ${runId}: archive failed: ${errorMessage(e)}`),
+        );
+        archives.add(p);
+        void p.finally(() => archives.delete(p));
+        return { outcome: "archiving" };
+      }
       const where = payload.target.kind === "s3" ? `s3://${payload.target.bucket}/${payload.target.prefix}` : payload.target.path;
       const what =
         payload.kind === "verify"
@@ -111,5 +132,7 @@ export async function runAgent(o: AgentOptions, signal: AbortSignal): Promise<vo
   signal.removeEventListener("abort", onAbort);
   // running jobs saw the abort: they remove their objects and report an interrupted (retryable) attempt
   await worker.close().catch(() => undefined);
+  // archivers close and ship their open segment before the agent exits
+  await Promise.allSettled([...archives]);
   if (fatal) throw fatal;
 }

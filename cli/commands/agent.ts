@@ -13,7 +13,8 @@ export function registerAgentCommand(program: Command) {
     .option("--redis-url <url>", "Redis as this machine reaches it (default: what the dashboard announces, its DBBACKUP_REDIS_URL)")
     .option("--concurrency <n>", "runs executed at once", (v) => parseInt(v, 10), 1)
     .option("--datadir <dir...>", "datadirs to report besides the ones of running servers")
-    .action(async (opts: { server: string; token?: string; tokenFile?: string; redisUrl?: string; concurrency: number; datadir?: string[] }) => {
+    .option("--data-dir <dir>", "the agent's own state: binlog archive working directories and checkpoints (default $DBBACKUP_AGENT_DATA_DIR, else /var/lib/dbbackup-agent as root, else ~/.local/state/dbbackup-agent)")
+    .action(async (opts: { server: string; token?: string; tokenFile?: string; redisUrl?: string; concurrency: number; datadir?: string[]; dataDir?: string }) => {
       let token = opts.token ?? process.env.DBBACKUP_AGENT_TOKEN;
       if (opts.tokenFile) {
         try {
@@ -32,7 +33,7 @@ export function registerAgentCommand(program: Command) {
       process.once("SIGINT", onSignal);
       const say = (line: string) => process.stderr.write(`${new Date().toISOString()} agent: ${line}\n`);
       await runAgent(
-        { server: opts.server, token, redisUrl: opts.redisUrl ?? process.env.DBBACKUP_REDIS_URL, concurrency: opts.concurrency, lockMs: Number(process.env.DBBACKUP_AGENT_LOCK_MS || 30_000), datadirs: opts.datadir ?? [], say },
+        { server: opts.server, token, redisUrl: opts.redisUrl ?? process.env.DBBACKUP_REDIS_URL, concurrency: opts.concurrency, lockMs: Number(process.env.DBBACKUP_AGENT_LOCK_MS || 30_000), datadirs: opts.datadir ?? [], ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), say },
         ac.signal,
       );
       say("stopped");

@@ -3,6 +3,8 @@ import { DomainError, errorMessage, isDomainError, type DomainErrorCode } from "
 import { logger } from "../logging/logger";
 import { agentHeartbeat, authenticateAgent, claimRun, finishRun, recordWorkspace, reportProgress } from "./agent-runs";
 import { bearerToken } from "./tokens";
+import { archiveSegmentBody, archiverStateBody, reportArchiveSegment, reportArchiverState } from "./archive-on-agent";
+import { completeCleanup } from "./agent-cleanups";
 
 // The runner agents' HTTP API (app/api/agent/[...path]/route.ts serves it; tests serve the same
 // handler from a plain node:http server). Every call carries the agent token; run calls carry the
@@ -31,8 +33,10 @@ const finishBody = z.discriminatedUnion("outcome", [
     progress,
   }),
   z.object({ fence: z.number().int(), outcome: z.literal("restored"), result: z.record(z.string(), z.unknown()), progress }),
+  z.object({ fence: z.number().int(), outcome: z.literal("archived"), stoppedAt: z.object({ file: z.string().max(255), position: z.number().int(), gtid: z.string().max(100_000).nullable() }), progress }),
 ]);
 const workspaceBody = z.object({ fence: z.number().int(), workspace: z.object({ targetHostId: z.string().min(1).max(100), created: z.array(z.string().min(1).max(64)).max(10_000) }) });
+const cleanupDoneBody = z.object({ ok: z.boolean(), error: z.string().max(8000).optional(), removed: z.number().int().min(0).optional() });
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   let json: unknown;
@@ -59,8 +63,11 @@ export async function handleAgentApi(req: Request, path: string[]): Promise<Resp
       if (c === "workspace") return Response.json(await recordWorkspace(agent, b, await body(req, workspaceBody)));
       if (c === "progress") return Response.json(await reportProgress(agent, b, await body(req, progressBody)));
       if (c === "finish") return Response.json(await finishRun(agent, b, (await body(req, finishBody)) as Parameters<typeof finishRun>[2]));
+      if (c === "segment") return Response.json(await reportArchiveSegment(agent, b, await body(req, archiveSegmentBody)));
+      if (c === "archiver-state") return Response.json(await reportArchiverState(agent, b, await body(req, archiverStateBody)));
     }
-    throw new DomainError("NOT_FOUND", `No agent API endpoint at /api/agent/${path.join("/")}: register, heartbeat, runs/<id>/claim|progress|workspace|finish.`);
+    if (a === "cleanups" && b && c === "done" && path.length === 3) return Response.json(await completeCleanup(agent, b, await body(req, cleanupDoneBody)));
+    throw new DomainError("NOT_FOUND", `No agent API endpoint at /api/agent/${path.join("/")}: register, heartbeat, runs/<id>/claim|progress|workspace|finish|segment|archiver-state, cleanups/<id>/done.`);
   } catch (e) {
     if (isDomainError(e)) return Response.json({ error: e.code, message: e.message }, { status: STATUS[e.code] });
     if (e instanceof z.ZodError) return Response.json({ error: "INVALID", message: `The manifest is not valid: ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` }, { status: 400 });

@@ -28,6 +28,8 @@ import { loadTarget, targetSpec, type TargetSpec } from "../storage/open-store";
 import { newId } from "../util/ids";
 import type { AgentFacts } from "./manage-agents";
 import { sealForAgent, type SealedPayload } from "./payload-seal";
+import { claimArchiveRun, finishArchiveRun } from "./archive-on-agent";
+import { pendingCleanupsFor } from "./agent-cleanups";
 import { hashAgentToken } from "./tokens";
 import type { Check } from "../verify/checks";
 import { logChecks, recordRestoreVerification, resolveBackup, verificationFailed, type VerifyParams } from "../verify/verify-run";
@@ -41,7 +43,7 @@ export const agentLeaseMs = () => Number(process.env.DBBACKUP_RUNNER_LEASE_MS ||
 export const AGENT_HEARTBEAT_MS = () => Number(process.env.DBBACKUP_AGENT_HEARTBEAT_MS || 5000);
 
 /** The run kinds an agent executes; others stay with the embedded runner. */
-export const AGENT_RUN_KINDS = ["backup", "verify", "restore", "pitr"] as const;
+export const AGENT_RUN_KINDS = ["backup", "verify", "restore", "pitr", "binlog"] as const;
 
 /**
  * Whether an agent executes this run (when the host it executes against is bound to one): every
@@ -51,7 +53,7 @@ export const AGENT_RUN_KINDS = ["backup", "verify", "restore", "pitr"] as const;
  * a verification into a verification host stay embedded.
  */
 export function agentExecutes(run: Pick<Run, "kind" | "params">): boolean {
-  if (run.kind === "backup" || run.kind === "restore" || run.kind === "pitr") return true;
+  if (run.kind === "backup" || run.kind === "restore" || run.kind === "pitr" || run.kind === "binlog") return true;
   if (run.kind !== "verify") return false;
   const p = parseJson<VerifyParams>(run.params, {});
   if (p.verificationHostId) return false;
@@ -142,7 +144,8 @@ export type BackupJobPayload = {
 
 export type ClaimResponse = { runId: string; kind: string; attempt: number; maxAttempts: number; fence: number; sealed: SealedPayload };
 
-type Workspace = { targetId: string; prefix: string; backupId: string; fence: number };
+/** agentId: the objects are written by that agent (a local path there only it can clean) */
+type Workspace = { targetId: string; prefix: string; backupId: string; fence: number; agentId?: string };
 
 /** A stale fence: the run was claimed again (or recovered) after this agent took it. HTTP 409. */
 export function staleFence(runId: string, fence: number) {
@@ -176,12 +179,12 @@ export async function agentHeartbeat(agent: Agent, report: { hostname?: string; 
   if (report.register) await recordAudit({ system: `agent:${agent.name}` }, "agent.register", { type: "agent", id: agent.id }, { hostname: report.hostname, version: report.version });
   if (wasNotified) logger.info({ agent: agent.name }, "agent is back online");
   const hosts = await db().host.findMany({ where: { agentId: agent.id }, select: { id: true, name: true }, orderBy: { name: "asc" } });
-  return { agentId: agent.id, name: agent.name, queue: agentQueueName(agent.id), redisUrl: process.env.DBBACKUP_AGENT_REDIS_URL || process.env.DBBACKUP_REDIS_URL || null, heartbeatMs: AGENT_HEARTBEAT_MS(), leaseMs: agentLeaseMs(), hosts };
+  return { agentId: agent.id, name: agent.name, queue: agentQueueName(agent.id), redisUrl: process.env.DBBACKUP_AGENT_REDIS_URL || process.env.DBBACKUP_REDIS_URL || null, heartbeatMs: AGENT_HEARTBEAT_MS(), leaseMs: agentLeaseMs(), hosts, cleanups: await pendingCleanupsFor(agent.id) };
 }
 
 export const agentQueueName = (agentId: string) => `dbbackup-agent-${agentId}`;
 
-async function runForAgent(agent: Agent, runId: string): Promise<Run> {
+export async function runForAgent(agent: Agent, runId: string): Promise<Run> {
   const run = await db().run.findUnique({ where: { id: runId } });
   if (!run) throw notFound("Run", runId);
   // the host the run executes against: for a restore its target, not the backup's source
@@ -200,10 +203,11 @@ async function runForAgent(agent: Agent, runId: string): Promise<Run> {
  */
 export async function claimRun(agent: Agent, runId: string, o: { attempt: number; publicKey: string }): Promise<ClaimResponse> {
   const run = await runForAgent(agent, runId);
-  if (!agentExecutes(run)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run that the dashboard executes; agents execute backups and sandbox verifications of a named backup.`);
+  if (!agentExecutes(run)) throw new DomainError("PRECONDITION", `Run ${runId} is a ${run.kind} run that the dashboard executes; agents execute backups, restores, point-in-time restores, binlog archives and sandbox verifications.`);
   if (run.kind === "verify") return claimVerifyRun(agent, run, o);
   if (run.kind === "restore") return claimRestoreRun(agent, run, o);
   if (run.kind === "pitr") return claimPitrRun(agent, run, o);
+  if (run.kind === "binlog") return claimArchiveRun(agent, run, o);
   const owner = agentLeaseOwner(agent.id);
   const backupId = newId("b");
   const host = (await db().host.findUnique({ where: { id: run.hostId! } }))!;
@@ -216,7 +220,7 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
     });
     if (r.count !== 1) return null;
     const fresh = (await tx.run.findUnique({ where: { id: run.id } }))!;
-    const ws: Workspace = { targetId: params.targetId, prefix, backupId, fence: fresh.fence };
+    const ws: Workspace = { targetId: params.targetId, prefix, backupId, fence: fresh.fence, agentId: agent.id };
     await tx.run.update({ where: { id: run.id }, data: { result: JSON.stringify({ workspace: ws }) } });
     return { fresh, previous: parseJson<{ workspace?: Workspace }>(run.result, {}).workspace };
   });
@@ -226,7 +230,7 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
   const { fresh, previous } = claimed;
   if (previous?.prefix && previous.prefix !== prefix) {
     // the earlier holder is a zombie now: its objects go (it also removes its own when refused)
-    await removePrefixOrDefer(previous.targetId, previous.prefix, `objects of run ${run.id} written under fence ${previous.fence}`).catch(() => false);
+    await removePrefixOrDefer(previous.targetId, previous.prefix, `objects of run ${run.id} written under fence ${previous.fence}`, { agentId: previous.agentId, runId: run.id }).catch(() => false);
     await appendRunLog(run.id, "warn", `Taken over with fence ${fresh.fence}: the objects written under fence ${previous.fence} (${previous.prefix}) were removed.`);
   }
   await appendRunLog(run.id, "info", `Started (attempt ${fresh.attempt} of ${fresh.maxAttempts}) on agent ${agent.name} (${agent.hostname || "host unknown"}), fence ${fresh.fence}.`);
@@ -259,7 +263,7 @@ export async function claimRun(agent: Agent, runId: string, o: { attempt: number
 }
 
 /** Fences a held run again (a new claim): null when the attempt is not waiting for this agent. */
-async function takeFence(agent: Agent, run: Run, attempt: number) {
+export async function takeFence(agent: Agent, run: Run, attempt: number) {
   const r = await db().run.updateMany({
     where: { id: run.id, state: "running", leaseOwner: agentLeaseOwner(agent.id), attempt },
     data: { fence: { increment: 1 }, leaseExpiresAt: new Date(Date.now() + agentLeaseMs()) },
@@ -486,7 +490,8 @@ export type FinishReport =
   | { fence: number; outcome: "succeeded"; manifest: Manifest; manifestSha256: string; facts?: ServerFacts; progress?: Record<string, unknown>; result?: Record<string, unknown> }
   | { fence: number; outcome: "failed" | "cancelled"; error: string; retryable?: boolean; progress?: Record<string, unknown> }
   | { fence: number; outcome: "verified"; checks: Check[]; durationMs: number; restoreMs?: number | null; progress?: Record<string, unknown> }
-  | { fence: number; outcome: "restored"; result: Record<string, unknown>; progress?: Record<string, unknown> };
+  | { fence: number; outcome: "restored"; result: Record<string, unknown>; progress?: Record<string, unknown> }
+  | { fence: number; outcome: "archived"; stoppedAt: { file: string; position: number; gtid: string | null }; progress?: Record<string, unknown> };
 
 /**
  * The final state of a held run. A success records the backup through the same function as the
@@ -503,6 +508,10 @@ export async function finishRun(agent: Agent, runId: string, f: FinishReport): P
   if (f.outcome === "restored") {
     if (run.kind !== "restore" && run.kind !== "pitr") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a restore.`);
     return finishRestoreRun(agent, run, f);
+  }
+  if (f.outcome === "archived") {
+    if (run.kind !== "binlog") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a binlog archive.`);
+    return finishArchiveRun(agent, run, f);
   }
   if (f.outcome === "succeeded" && run.kind !== "backup") throw new DomainError("INVALID", `Run ${runId} is a ${run.kind} run, not a backup.`);
   const ws = parseJson<{ workspace?: Workspace }>(run.result, {}).workspace;

@@ -1,4 +1,5 @@
 import { recordAudit, type Actor } from "../audit/record";
+import { pendingCleanupCounts } from "./agent-cleanups";
 import { db, parseJson } from "../db/client";
 import { conflict, notFound, precondition } from "../errors";
 import { hashAgentToken, newAgentToken, tokenHint } from "./tokens";
@@ -69,6 +70,7 @@ export async function bindHost(o: { hostId: string; agentId: string | null; acto
 export async function listAgents() {
   const agents = await db().agent.findMany({ orderBy: { name: "asc" }, include: { hosts: { select: { id: true, name: true }, orderBy: { name: "asc" } } } });
   const now = Date.now();
+  const cleanups = await pendingCleanupCounts();
   return agents.map((a) => ({
     id: a.id,
     name: a.name,
@@ -82,5 +84,7 @@ export async function listAgents() {
     createdAt: a.createdAt,
     status: agentStatus(a, now),
     hosts: a.hosts,
+    /** partial objects on this agent's local paths waiting for it to remove them */
+    pendingCleanups: cleanups.get(a.id) ?? 0,
   }));
 }

@@ -8,6 +8,7 @@ import { introspectServer } from "../mysql/introspect";
 import type { RunKind } from "../runner/run-kinds";
 import { backupToSet, chooseEngine } from "../backup-pipeline/backup-to-set";
 import { removePrefixOrDefer } from "../storage/cleanup";
+import { AGENT_LEASE_PREFIX, isAgentLease } from "../runner/dispatch";
 import { openTargetStore } from "../storage/open-store";
 import { formatBytes } from "../util/format";
 import { newId } from "../util/ids";
@@ -147,7 +148,9 @@ export const backupRunKind: RunKind<StartBackupInput> = {
     // the backup row is written after the manifest: if it exists, the backup completed
     if (await db().backup.findFirst({ where: { runId: run.id } })) return "done";
     if (!w.targetId || !w.prefix) return "cleaned";
-    if (!(await removePrefixOrDefer(w.targetId, w.prefix, `partial backup of run ${run.id}`))) {
+    // objects an agent wrote to a local path are on its machine: it removes them (queued for it)
+    const agentId = (ws as { agentId?: string }).agentId ?? (isAgentLease(run.leaseOwner) ? run.leaseOwner!.slice(AGENT_LEASE_PREFIX.length) : null);
+    if (!(await removePrefixOrDefer(w.targetId, w.prefix, `partial backup of run ${run.id}`, { agentId, runId: run.id }))) {
       throw new DomainError("UNAVAILABLE", `the storage target is unreachable; the partial objects under ${w.prefix} will be removed as soon as it answers again`);
     }
     return "cleaned";

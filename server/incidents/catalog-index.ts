@@ -11,7 +11,7 @@ export async function hostRowThreshold(hostId: string): Promise<number> {
   return p.length ? Math.min(...p.map((x) => x.incidentRows)) : DEFAULT_ROW_THRESHOLD;
 }
 
-async function store(hostId: string, i: Incident) {
+async function store(hostId: string, i: Incident, tx: Pick<ReturnType<typeof db>, "binlogIncident"> = db()) {
   const key = { hostId, fileName: i.file, eventPos: BigInt(i.eventPosition), kind: i.kind, tableName: i.tables[0] ?? "" };
   const data = {
     occurredAt: i.at,
@@ -26,7 +26,7 @@ async function store(hostId: string, i: Incident) {
     threadId: i.threadId,
     serverId: i.serverId,
   };
-  await db().binlogIncident.upsert({ where: { hostId_fileName_eventPos_kind_tableName: key }, update: data, create: { ...key, ...data } });
+  await tx.binlogIncident.upsert({ where: { hostId_fileName_eventPos_kind_tableName: key }, update: data, create: { ...key, ...data } });
 }
 
 export type SegmentRow = { id: string; meta: SegmentMeta };
@@ -56,6 +56,18 @@ export async function indexSegment(hostId: string, objects: ObjectStore, seg: Se
   const ms = Math.round(performance.now() - t0);
   await db().binlogIncidentScan.upsert({ where: { segmentId: seg.id }, update: { incidents: n, bytes: BigInt(bytes), ms, error }, create: { segmentId: seg.id, incidents: n, bytes: BigInt(bytes), ms, error } });
   return { incidents: n, bytes, ms, error };
+}
+
+/**
+ * Records what another process read from a segment (a runner agent indexes the segments it ships,
+ * where they are): its incidents and the segment as scanned, the same rows indexSegment writes.
+ */
+export async function recordSegmentScan(hostId: string, segmentId: string, incidents: Incident[], scan: { bytes: number; ms: number; error: string | null }) {
+  if (await db().binlogIncidentScan.findUnique({ where: { segmentId } })) return;
+  await db().$transaction(async (tx) => {
+    for (const i of incidents) await store(hostId, i, tx);
+    await tx.binlogIncidentScan.upsert({ where: { segmentId }, update: { incidents: incidents.length, bytes: BigInt(scan.bytes), ms: scan.ms, error: scan.error }, create: { segmentId, incidents: incidents.length, bytes: BigInt(scan.bytes), ms: scan.ms, error: scan.error } });
+  });
 }
 
 /** A catalog segment row as the reader needs it. */

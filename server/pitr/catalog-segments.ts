@@ -24,7 +24,9 @@ export async function coverageSegments(hostId: string): Promise<CoverageSegment[
     size: Number(s.sizeBytes),
   }));
   const st = await db().archiverState.findUnique({ where: { hostId } });
-  if (st && st.status === "running") {
+  // an archive on a runner agent keeps its working directory on the agent's machine: its live tail is not readable here
+  const onAgent = !!(await db().host.findUnique({ where: { id: hostId }, select: { agentId: true } }))?.agentId;
+  if (st && st.status === "running" && !onAgent) {
     // the archiver's durable but not yet shipped segments (closed ones waiting and the open one),
     // read from its working directory: the runner lives in this process's machine
     const state = await readState(archiveWorkDir(hostId)).catch(() => null);

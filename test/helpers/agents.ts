@@ -38,8 +38,10 @@ export async function startAgentApiServer() {
 export type AgentProcess = { proc: ChildProcess; output: () => string; waitFor(re: RegExp, ms?: number): Promise<void>; stop(): Promise<void> };
 
 /** Starts `dbbackup agent` as a child process (its own process: SIGSTOP/SIGKILL reach only it). */
-export function startAgentProcess(o: { server: string; token: string; env?: Record<string, string> }): AgentProcess {
-  const proc = spawn(BIN, ["agent", "--server", o.server], { env: { ...process.env, DBBACKUP_AGENT_TOKEN: o.token, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startAgentProcess(o: { server: string; token: string; env?: Record<string, string>; wrap?: string[] }): AgentProcess {
+  // wrap: a command that execs the agent (e.g. unshare into a mount namespace of its own), so the pid is still the agent's
+  const argv = [...(o.wrap ?? []), BIN, "agent", "--server", o.server];
+  const proc = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, DBBACKUP_AGENT_TOKEN: o.token, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));

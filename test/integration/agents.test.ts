@@ -100,6 +100,11 @@ function prefixesOnDisk(host: string): string[] {
 async function recordedPrefixes(hostId: string) {
   return (await db().backup.findMany({ where: { hostId }, orderBy: { location: "asc" } })).map((b) => b.location).sort();
 }
+/** Host B's folder holds exactly the recorded backups (a dead or refused run's objects on the agent's local target are removed by the agent, with its next heartbeat). */
+async function expectNoOrphans() {
+  await waitFor(async () => JSON.stringify(prefixesOnDisk("db-b")) === JSON.stringify(await recordedPrefixes(ids.b)), 15_000, "host B's folder to hold only recorded backups").catch(() => undefined);
+  expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
+}
 
 /** Restores a physical backup into a new sandbox and compares every table with the source. */
 async function restoreAndCompare(backupId: string, source: Sandbox) {
@@ -313,7 +318,7 @@ describe("runner agents over BullMQ", () => {
       await hold.release();
     }
     expect(await db().backup.count({ where: { runId } })).toBe(0);
-    expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
+    await expectNoOrphans();
   }, 90_000);
 
   it("fenced lease: an agent paused past its queue lock is replaced; on resume its writes are refused, one backup is recorded and no orphan objects remain", async () => {
@@ -336,7 +341,7 @@ describe("runner agents over BullMQ", () => {
     await agentB.waitFor(new RegExp(`run ${runId}: fence ${first} refused`), 30_000);
     expect(await db().backup.count({ where: { runId } })).toBe(1);
     expect(await db().backup.count({ where: { hostId: ids.b } })).toBe(before + 1);
-    expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
+    await expectNoOrphans();
     const b = await db().backup.findFirstOrThrow({ where: { runId } });
     expect(JSON.parse(done.result!).backupId).toBe(b.id);
     await second.stop();
@@ -352,14 +357,16 @@ describe("runner agents over BullMQ", () => {
     await hold.release();
     // the server notices when the lease ends, removes attempt 1's objects and queues attempt 2
     await waitFor(async () => (await db().run.findUniqueOrThrow({ where: { id: runId } })).attempt === 2, 60_000, "the retry");
-    expect(prefixesOnDisk("db-b")).not.toContain(ws.prefix);
     expect(await runLog(runId)).toMatch(/stopped without finishing \(lease expired\); partial work was removed/);
+    // the target is a local path the agent wrote: the cleanup is queued for agent B, which does it once restarted
+    expect(await db().cleanupTask.findFirst({ where: { prefix: ws.prefix } })).toMatchObject({ agentId: ids.agentB });
     agentB = agentProcess(tokens.b);
+    await waitFor(async () => !prefixesOnDisk("db-b").includes(ws.prefix), 30_000, "agent B to remove attempt 1's objects");
     const done = await waitForRun(runId);
     expect(done.state, await runLog(runId)).toBe("succeeded");
     expect(done.attempt).toBe(2);
     expect(await db().backup.count({ where: { runId } })).toBe(1);
-    expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
+    await expectNoOrphans();
   }, 150_000);
 
   it("Redis restarted mid-run: the running backup completes, and the next one is queued on the new Redis", async () => {
@@ -373,7 +380,7 @@ describe("runner agents over BullMQ", () => {
     const done = await waitForRun(next, 90_000);
     expect(done.state, await runLog(next)).toBe("succeeded");
     expect(await runLog(next)).toMatch(/on agent agent-b/);
-    expect(prefixesOnDisk("db-b")).toEqual(await recordedPrefixes(ids.b));
+    await expectNoOrphans();
   }, 150_000);
 
   it("an agent that goes silent is shown offline and notified once", async () => {

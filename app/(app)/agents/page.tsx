@@ -68,6 +68,11 @@ export default function AgentsPage() {
                 <span data-testid="agent-status">
                   <Badge tone={STATUS[a.status]!.tone}>{STATUS[a.status]!.label}</Badge>
                   <span className="block text-xs text-slate-500">{a.lastHeartbeatAt ? `heartbeat ${formatRelative(a.lastHeartbeatAt)}` : "no heartbeat yet"}</span>
+                  {a.pendingCleanups > 0 && (
+                    <span className="block text-xs text-amber-700" data-testid="agent-cleanups" title="Partial objects of dead or refused runs on this agent's local paths: the agent removes them when it heartbeats">
+                      {a.pendingCleanups} cleanup{a.pendingCleanups === 1 ? "" : "s"} pending
+                    </span>
+                  )}
                 </span>
               ),
             },
